@@ -1,0 +1,150 @@
+//! Undoing a part's encodings: transfer encoding (for IMAP BINARY[]), then
+//! charset and HTML (for search and previews). Tolerant throughout, because
+//! stored mail is often slightly broken and a best effort beats nothing.
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::decoders::html::html_to_text;
+
+use crate::model::BodyPart;
+
+/// The part's body with its Content-Transfer-Encoding undone (IMAP
+/// BINARY[section]). Unknown encodings are returned as stored.
+pub fn decoded_part(raw: &[u8], part: &BodyPart) -> Vec<u8> {
+    let body = raw
+        .get(part.body.0 as usize..part.body.1 as usize)
+        .unwrap_or_default();
+    if part.encoding.eq_ignore_ascii_case("base64") {
+        base64(body)
+    } else if part.encoding.eq_ignore_ascii_case("quoted-printable") {
+        quoted_printable(body)
+    } else {
+        body.to_vec()
+    }
+}
+
+/// The text of a text/* leaf as a string: transfer-decoded, converted from
+/// its charset (UTF-8 assumed when unknown), HTML reduced to text. None for
+/// anything else.
+pub(crate) fn part_text(raw: &[u8], part: &BodyPart) -> Option<String> {
+    if !part.content_type.eq_ignore_ascii_case("text") || part.is_multipart() {
+        return None;
+    }
+    let bytes = decoded_part(raw, part);
+    let text = match part
+        .param("charset")
+        .and_then(|c| charset_decoder(c.as_bytes()))
+    {
+        Some(decode) => decode(&bytes),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    Some(if part.subtype.eq_ignore_ascii_case("html") {
+        html_to_text(&text)
+    } else {
+        text
+    })
+}
+
+/// Base64 that skips characters outside the alphabet (line breaks, stray
+/// junk) and stops at the first padding character.
+fn base64(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &b in input {
+        let value = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Quoted-printable per RFC 2045 section 6.7: `=XY` escapes (either case),
+/// soft line breaks, trailing white space on a line dropped. A `=` that
+/// starts neither is kept literally rather than failing the whole part.
+fn quoted_printable(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'=' => {
+                let hex = |j: usize| input.get(j).and_then(|&c| (c as char).to_digit(16));
+                if let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 3;
+                    continue;
+                }
+                // A soft line break: '=', optional padding, end of line.
+                let mut j = i + 1;
+                while matches!(input.get(j), Some(b' ' | b'\t')) {
+                    j += 1;
+                }
+                match input.get(j) {
+                    None => i = j,
+                    Some(b'\n') => i = j + 1,
+                    Some(b'\r') if input.get(j + 1) == Some(&b'\n') => i = j + 2,
+                    _ => {
+                        out.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            b' ' | b'\t' => {
+                let run_end = input[i..]
+                    .iter()
+                    .position(|&c| c != b' ' && c != b'\t')
+                    .map_or(input.len(), |p| i + p);
+                let at_line_end = match input.get(run_end) {
+                    None | Some(b'\n') => true,
+                    Some(b'\r') => input.get(run_end + 1) == Some(&b'\n'),
+                    _ => false,
+                };
+                if !at_line_end {
+                    out.extend_from_slice(&input[i..run_end]);
+                }
+                i = run_end;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_tolerates_line_breaks_and_junk() {
+        assert_eq!(base64(b"aGVs\r\nbG8g\n d29y*bGQ=\r\n"), b"hello world");
+        assert_eq!(base64(b"YQ=="), b"a");
+        assert_eq!(base64(b"YWI="), b"ab");
+        assert_eq!(base64(b""), b"");
+    }
+
+    #[test]
+    fn quoted_printable_cases() {
+        assert_eq!(
+            quoted_printable(b"caf=C3=A9 =\r\nau lait  \r\nnext"),
+            "café au lait\r\nnext".as_bytes()
+        );
+        assert_eq!(quoted_printable(b"a=3db=3D"), b"a=b=");
+        assert_eq!(quoted_printable(b"50% = half=\n"), b"50% = half");
+        assert_eq!(quoted_printable(b"bad =ZZ end="), b"bad =ZZ end");
+    }
+}

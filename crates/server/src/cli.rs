@@ -1,0 +1,75 @@
+//! The command line, as DESIGN.md's product contract names it. The same parser
+//! runs in the CLI process and, for commands forwarded over the admin socket,
+//! in the server.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tresor",
+    version,
+    about = "Tresor: a privacy-first mail server"
+)]
+pub struct Cli {
+    /// Config file (default: $TRESOR_CONFIG, then ./config.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every listener in the config.
+    Serve {
+        /// No config needed: a throw-away data dir, a self-signed certificate, a
+        /// demo account, loopback only.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Write DIR/config.toml, a fresh DIR/master.key and a self-signed certificate.
+    Init {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Create an account; NAME is its login, normally its primary address.
+    Create {
+        name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Storage quota, like 512M or 10G (default: accounts.default_quota).
+        #[arg(long)]
+        quota: Option<String>,
+        /// More addresses delivering to this account (repeatable).
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+    },
+    /// List accounts.
+    List,
+    /// Show an account's state, message count and storage.
+    Show { name: String },
+    /// Change an account's password.
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Export everything the account holds into one archive.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub name: String,
+    #[arg(long)]
+    pub out: PathBuf,
+}

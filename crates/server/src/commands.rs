@@ -1,0 +1,142 @@
+//! The account commands, run against an open store. The CLI calls them directly
+//! when no server runs; the server calls them for requests on its admin socket.
+//! Output is the text to print; errors are one line.
+
+use crate::{cli::AccountCmd, config::Config};
+use anyhow::{Context, Result, bail};
+use std::fmt::Write;
+use tresor_store::{
+    Store,
+    directory::{AccountState, NewAccount, Quota},
+};
+use tresor_types::{ByteSize, time};
+
+/// How an export reports progress (a terminal bar, or nothing over the socket).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+pub fn execute(
+    store: &Store,
+    config: &Config,
+    cmd: &AccountCmd,
+    stdin: &str,
+    progress: Progress<'_>,
+) -> Result<String> {
+    let now = time::now();
+    let mut out = String::new();
+    match cmd {
+        AccountCmd::Create {
+            name,
+            quota,
+            aliases,
+            ..
+        } => {
+            let password = first_line(stdin)?;
+            let quota = match quota {
+                Some(q) => {
+                    let b = q.parse::<ByteSize>().context("--quota")?.0;
+                    Some(Quota {
+                        bytes: (b > 0).then_some(b),
+                        ..config.default_quota
+                    })
+                }
+                None => None,
+            };
+            let r = store.create_account(NewAccount {
+                login: name,
+                password,
+                aliases,
+                quota,
+                now,
+            })?;
+            writeln!(out, "created {}", r.login)?;
+        }
+        AccountCmd::List => {
+            for r in store.list_accounts()? {
+                writeln!(out, "{}\t{}", r.login, state_text(r.state))?;
+            }
+        }
+        AccountCmd::Show { name } => {
+            let r = store
+                .account_by_login(name)
+                .with_context(|| format!("account {name}"))?;
+            let account = store.account(r.account_id())?;
+            let c = account.counters();
+            writeln!(out, "login: {}", r.login)?;
+            if !r.aliases.is_empty() {
+                writeln!(out, "aliases: {}", r.aliases.join(", "))?;
+            }
+            writeln!(out, "state: {}", state_text(r.state))?;
+            writeln!(out, "messages: {}", c.messages)?;
+            writeln!(out, "storage: {}", c.bytes)?;
+            writeln!(
+                out,
+                "quota: {}",
+                r.quota
+                    .bytes
+                    .map_or("unlimited".into(), |b| ByteSize(b).to_string())
+            )?;
+            writeln!(out, "created: {}", time::rfc3339(r.created_at))?;
+        }
+        AccountCmd::Passwd { name, .. } => {
+            store
+                .set_password(name, first_line(stdin)?)
+                .with_context(|| format!("account {name}"))?;
+            writeln!(out, "password changed for {name}")?;
+        }
+        AccountCmd::Export(args) => {
+            let r = store
+                .account_by_login(&args.name)
+                .with_context(|| format!("account {}", args.name))?;
+            let account = store.account(r.account_id())?;
+            let file = create_private(&args.out)?;
+            let manifest = tresor_lifecycle::export::export(
+                &account,
+                std::io::BufWriter::new(file),
+                now,
+                progress,
+            )
+            .with_context(|| format!("export to {}", args.out.display()))?;
+            writeln!(
+                out,
+                "exported {} messages in {} mailboxes to {}",
+                manifest.messages,
+                manifest.mailboxes.len(),
+                args.out.display()
+            )?;
+        }
+    }
+    Ok(out)
+}
+
+fn state_text(s: AccountState) -> String {
+    match s {
+        AccountState::Active => "active".into(),
+        AccountState::Terminating { purge_at } => {
+            format!("terminating (purge at {})", time::rfc3339(purge_at))
+        }
+    }
+}
+
+fn first_line(stdin: &str) -> Result<&str> {
+    let line = stdin
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    if line.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(line)
+}
+
+/// Exports hold the user's mail in the clear (unless encrypted): owner-only.
+fn create_private(path: &std::path::Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+}

@@ -1,0 +1,236 @@
+//! Configuration: [`raw`] is the TOML as written; [`Config::load`] lowers it once
+//! into validated per-subsystem structs (paths resolved against the config file's
+//! directory, sizes and durations parsed, addresses parsed), so nothing downstream
+//! parses strings or falls back to defaults on its own.
+
+pub mod raw;
+
+use anyhow::{Context, Result, bail};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+use tresor_types::{ByteSize, HumanDuration};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from (the admin socket lives next to it).
+    pub file: PathBuf,
+    pub storage: Storage,
+    pub master_key: PathBuf,
+    pub tls: Tls,
+    #[expect(dead_code, reason = "validated now; served once the IMAP issue lands")]
+    pub imap: Listeners,
+    #[expect(dead_code, reason = "validated now; served once the JMAP issue lands")]
+    pub http: Listeners,
+    pub lmtp: Lmtp,
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "validated now; used by `account terminate` (lifecycle issue)"
+        )
+    )]
+    pub export_window: HumanDuration,
+    pub default_quota: tresor_store::directory::Quota,
+    pub admin_socket: PathBuf,
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub path: PathBuf,
+    pub accounts_per_shard: u32,
+    pub tuning: tresor_kv_rocksdb::Tuning,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Default)]
+#[expect(
+    dead_code,
+    reason = "validated now; served once the IMAP and JMAP issues land"
+)]
+pub struct Listeners {
+    pub plain: Vec<SocketAddr>,
+    pub tls: Vec<SocketAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lmtp {
+    pub listen: Vec<SocketAddr>,
+    pub protocol: tresor_lmtp::Config,
+}
+
+impl Config {
+    /// Which file a subcommand uses: `--config`, then `$TRESOR_CONFIG`, then `./config.toml`.
+    pub fn locate(flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| {
+                std::env::var_os("TRESOR_CONFIG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| PathBuf::from("config.toml"))
+    }
+
+    pub fn load(file: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read config {}", file.display()))?;
+        let raw: raw::RawConfig = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("config {}: {}", file.display(), one_line(&e.to_string()))
+        })?;
+        Config::lower(raw, file).with_context(|| format!("config {}", file.display()))
+    }
+
+    pub fn lower(raw: raw::RawConfig, file: &Path) -> Result<Config> {
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let path = |s: &str, key: &str| -> Result<PathBuf> {
+            if s.is_empty() {
+                bail!("{key} must not be empty");
+            }
+            Ok(base.join(s))
+        };
+        let size = |s: &str, key: &str| -> Result<u64> {
+            Ok(s.parse::<ByteSize>().with_context(|| key.to_string())?.0)
+        };
+        let addrs = |v: &[String], key: &str| -> Result<Vec<SocketAddr>> {
+            v.iter()
+                .map(|a| {
+                    a.parse()
+                        .with_context(|| format!("{key}: {a:?} is not an address:port"))
+                })
+                .collect()
+        };
+        let s = &raw.storage;
+        if s.accounts_per_shard == 0 {
+            bail!("storage.accounts_per_shard must be at least 1");
+        }
+        let storage = Storage {
+            path: path(&s.path, "storage.path")?,
+            accounts_per_shard: s.accounts_per_shard,
+            tuning: tresor_kv_rocksdb::Tuning {
+                block_cache_bytes: size(&s.block_cache, "storage.block_cache")? as usize,
+                write_buffer_bytes: size(&s.write_buffer, "storage.write_buffer")? as usize,
+                open_shards: s.open_shards.max(1),
+                ..tresor_kv_rocksdb::Tuning::default()
+            },
+        };
+        let master_key = path(&raw.keys.master, "keys.master")?;
+        if master_key.starts_with(&storage.path) {
+            bail!(
+                "keys.master must not be inside storage.path: a copy of the data directory must not carry its key"
+            );
+        }
+        let idle: HumanDuration = raw.lmtp.idle_timeout.parse().context("lmtp.idle_timeout")?;
+        let hostname = if raw.lmtp.hostname.is_empty() {
+            system_hostname()
+        } else {
+            raw.lmtp.hostname.clone()
+        };
+        let lmtp = Lmtp {
+            listen: addrs(&raw.lmtp.listen, "lmtp.listen")?,
+            protocol: tresor_lmtp::Config {
+                hostname,
+                max_message_size: size(&raw.lmtp.max_message_size, "lmtp.max_message_size")?,
+                max_recipients: raw.lmtp.max_recipients.max(1),
+                idle_timeout: Duration::from_secs(idle.as_secs().max(1)),
+                ..tresor_lmtp::Config::default()
+            },
+        };
+        let quota_bytes = size(&raw.accounts.default_quota, "accounts.default_quota")?;
+        let admin_socket = if raw.admin.socket.is_empty() {
+            base.join("tresor.sock")
+        } else {
+            path(&raw.admin.socket, "admin.socket")?
+        };
+        Ok(Config {
+            storage,
+            master_key,
+            tls: Tls {
+                cert: path(&raw.tls.cert, "tls.cert")?,
+                key: path(&raw.tls.key, "tls.key")?,
+            },
+            imap: Listeners {
+                plain: addrs(&raw.imap.listen, "imap.listen")?,
+                tls: addrs(&raw.imap.listen_tls, "imap.listen_tls")?,
+            },
+            http: Listeners {
+                plain: addrs(&raw.http.listen, "http.listen")?,
+                tls: addrs(&raw.http.listen_tls, "http.listen_tls")?,
+            },
+            lmtp,
+            export_window: raw
+                .lifecycle
+                .export_window
+                .parse()
+                .context("lifecycle.export_window")?,
+            default_quota: tresor_store::directory::Quota {
+                bytes: (quota_bytes > 0).then_some(quota_bytes),
+                messages: (raw.accounts.default_quota_messages > 0)
+                    .then_some(raw.accounts.default_quota_messages),
+            },
+            admin_socket,
+            log_level: raw.log.level,
+            file,
+        })
+    }
+}
+
+fn system_hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower(toml_text: &str) -> Result<Config> {
+        let raw: raw::RawConfig = toml::from_str(toml_text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Config::lower(raw, Path::new("/etc/tresor/config.toml"))
+    }
+
+    #[test]
+    fn defaults_lower() {
+        let c = lower("").unwrap();
+        assert_eq!(c.storage.path, Path::new("/var/lib/tresor"));
+        assert_eq!(c.lmtp.listen, vec!["127.0.0.1:24".parse().unwrap()]);
+        assert_eq!(c.export_window.as_secs(), 30 * 86_400);
+        assert_eq!(c.admin_socket, Path::new("/etc/tresor/tresor.sock"));
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_dir() {
+        let c = lower("[storage]\npath = \"data\"\n[keys]\nmaster = \"master.key\"").unwrap();
+        assert_eq!(c.storage.path, Path::new("/etc/tresor/data"));
+        assert_eq!(c.master_key, Path::new("/etc/tresor/master.key"));
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        for bad in [
+            "[lifecycle]\nexport_window = \"30\"",
+            "[lmtp]\nlisten = [\"nonsense\"]",
+            "[storage]\nblock_cache = \"lots\"",
+            "[storage]\npath = \"/d\"\n[keys]\nmaster = \"/d/master.key\"",
+            "[storage]\npathh = \"/d\"",
+            "[lmtp]\nmax_message_size = \"64X\"",
+        ] {
+            assert!(lower(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The config file as written: every key optional, with the defaults that
+//! `config.toml.example` documents. Unknown keys are errors (a typo must not
+//! silently fall back to a default).
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub storage: RawStorage,
+    pub keys: RawKeys,
+    pub tls: RawTls,
+    pub imap: RawListeners,
+    pub lmtp: RawLmtp,
+    pub http: RawListeners,
+    pub lifecycle: RawLifecycle,
+    pub accounts: RawAccounts,
+    pub admin: RawAdmin,
+    pub log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStorage {
+    pub path: String,
+    pub accounts_per_shard: u32,
+    pub block_cache: String,
+    pub write_buffer: String,
+    pub open_shards: usize,
+}
+
+impl Default for RawStorage {
+    fn default() -> Self {
+        RawStorage {
+            path: "/var/lib/tresor".into(),
+            accounts_per_shard: 100,
+            block_cache: "128M".into(),
+            write_buffer: "128M".into(),
+            open_shards: 64,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawKeys {
+    pub master: String,
+}
+
+impl Default for RawKeys {
+    fn default() -> Self {
+        RawKeys {
+            master: "/etc/tresor/master.key".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTls {
+    pub cert: String,
+    pub key: String,
+}
+
+impl Default for RawTls {
+    fn default() -> Self {
+        RawTls {
+            cert: "/etc/tresor/cert.pem".into(),
+            key: "/etc/tresor/key.pem".into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawListeners {
+    pub listen: Vec<String>,
+    pub listen_tls: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLmtp {
+    pub listen: Vec<String>,
+    pub hostname: String,
+    pub max_message_size: String,
+    pub max_recipients: usize,
+    pub idle_timeout: String,
+}
+
+impl Default for RawLmtp {
+    fn default() -> Self {
+        RawLmtp {
+            listen: vec!["127.0.0.1:24".into()],
+            hostname: String::new(),
+            max_message_size: "64M".into(),
+            max_recipients: 1000,
+            idle_timeout: "5m".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLifecycle {
+    pub export_window: String,
+}
+
+impl Default for RawLifecycle {
+    fn default() -> Self {
+        RawLifecycle {
+            export_window: "30d".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAccounts {
+    pub default_quota: String,
+    pub default_quota_messages: u64,
+}
+
+impl Default for RawAccounts {
+    fn default() -> Self {
+        RawAccounts {
+            default_quota: "10G".into(),
+            default_quota_messages: 0,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAdmin {
+    pub socket: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLog {
+    pub level: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        RawLog {
+            level: "info".into(),
+        }
+    }
+}

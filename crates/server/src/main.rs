@@ -1,0 +1,35 @@
+//! `tresor`: parses the command line and hands off. `serve` and `init` run here;
+//! every other command goes to the running server over its admin socket, or —
+//! when no server runs — opens the store directly.
+
+mod admin;
+mod cli;
+mod commands;
+mod config;
+mod init;
+mod lmtp_backend;
+mod open;
+mod serve;
+mod tls;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { dev } => serve::run(cli.config.as_deref(), dev),
+        Command::Init { ref data_dir } => init::run(data_dir),
+        Command::Account(_) => admin::client::run(&cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One clear line: the chain of contexts, outermost first.
+            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("tresor: {}", msg.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}

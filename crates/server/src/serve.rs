@@ -1,0 +1,205 @@
+//! `tresor serve`: opens the store, binds every listener in the config and the
+//! admin socket, prints one `ready` line per listener, and runs until SIGINT or
+//! SIGTERM, then stops accepting and lets sessions finish.
+//!
+//! `--dev` needs no config: it writes a throw-away set-up (data dir, master key,
+//! self-signed certificate for localhost, one demo account) under the temp dir
+//! and listens on loopback only.
+
+use crate::{
+    config::Config,
+    init::{Listen, write_setup},
+    lmtp_backend::StoreBackend,
+};
+use anyhow::{Context, Result};
+use std::{io::Write, net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, sync::watch};
+use tresor_store::{Store, directory::NewAccount};
+
+const DEV_LOGIN: &str = "demo@localhost";
+const DEV_PASSWORD: &str = "demo";
+
+pub fn run(config_flag: Option<&Path>, dev: bool) -> Result<ExitCode> {
+    let config = if dev {
+        dev_setup()?
+    } else {
+        Config::load(&Config::locate(config_flag))?
+    };
+    init_logging(&config.log_level);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tresor")
+        .build()?;
+    runtime.block_on(serve(config, dev))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn dev_setup() -> Result<Config> {
+    let dir = std::env::temp_dir().join(format!("tresor-dev-{}", std::process::id()));
+    let listen = Listen {
+        imap: "127.0.0.1:1143".into(),
+        imap_tls: "127.0.0.1:1993".into(),
+        lmtp: "127.0.0.1:2424".into(),
+        http: "127.0.0.1:8080".into(),
+        http_tls: "127.0.0.1:8443".into(),
+    };
+    write_setup(&dir, &listen)?;
+    let config = Config::load(&dir.join("config.toml"))?;
+    let store = crate::open::store(&config)?;
+    store.create_account(NewAccount {
+        login: DEV_LOGIN,
+        password: DEV_PASSWORD,
+        aliases: &[],
+        quota: None,
+        now: tresor_types::time::now(),
+    })?;
+    Ok(config)
+}
+
+async fn serve(config: Config, dev: bool) -> Result<()> {
+    let config = Arc::new(config);
+    // Fail early on a bad certificate: the IMAP and HTTP listeners need it.
+    crate::tls::server_config(&config.tls.cert, &config.tls.key)?;
+    let store = {
+        let c = config.clone();
+        Arc::new(tokio::task::spawn_blocking(move || crate::open::store(&c)).await??)
+    };
+    let admin = crate::admin::server::bind(&config.admin_socket)?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+
+    let mut ready = Vec::new();
+    for addr in &config.lmtp.listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("lmtp.listen {addr}"))?;
+        let local = listener.local_addr()?;
+        if !local.ip().is_loopback() {
+            tracing::warn!(%local, "LMTP has no authentication: listening off loopback trusts the whole network");
+        }
+        ready.push(format!("lmtp {local}"));
+        tokio::spawn(accept_lmtp(
+            listener,
+            store.clone(),
+            config.clone(),
+            shutdown_rx.clone(),
+        ));
+    }
+    tokio::spawn(crate::admin::server::serve(
+        admin,
+        store.clone(),
+        config.clone(),
+    ));
+
+    {
+        let mut out = std::io::stdout().lock();
+        for r in &ready {
+            writeln!(out, "ready: {r}")?;
+        }
+        writeln!(out, "ready: admin {}", config.admin_socket.display())?;
+        if dev {
+            print_dev_help(&mut out, &config)?;
+        }
+        out.flush()?;
+    }
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    let _ = shutdown_tx.send(true);
+    // Sessions finish their transaction and say 421; give them a moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while Arc::strong_count(&store) > 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = std::fs::remove_file(&config.admin_socket);
+    Ok(())
+}
+
+async fn accept_lmtp(
+    listener: TcpListener,
+    store: Arc<Store>,
+    config: Arc<Config>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let backend = Arc::new(StoreBackend { store });
+    let protocol = Arc::new(config.lmtp.protocol.clone());
+    // Bounded: an MTA opens a handful of connections; more is a misbehaving peer.
+    let slots = Arc::new(tokio::sync::Semaphore::new(256));
+    let mut stop = shutdown.clone();
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.expect("semaphore never closes"),
+            _ = stop.changed() => return,
+        };
+        let (stream, _peer): (_, SocketAddr) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "lmtp accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let (backend, protocol) = (backend.clone(), protocol.clone());
+        let mut session_stop = shutdown.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = session_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = tresor_lmtp::serve(stream, backend, protocol, stopped).await {
+                tracing::debug!(error = %e, "lmtp session ended with an error");
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn print_dev_help(out: &mut impl Write, config: &Config) -> Result<()> {
+    let lmtp = config
+        .lmtp
+        .listen
+        .first()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Tresor dev server (loopback only, throw-away data in {})",
+        config.storage.path.display()
+    )?;
+    writeln!(out, "  demo account: {DEV_LOGIN} / password {DEV_PASSWORD}")?;
+    writeln!(
+        out,
+        "  deliver mail: swaks --server {lmtp} --protocol LMTP --to {DEV_LOGIN}"
+    )?;
+    writeln!(
+        out,
+        "  inspect:      tresor --config {} account show {DEV_LOGIN}",
+        config.file.display()
+    )?;
+    writeln!(
+        out,
+        "  IMAP and JMAP listeners arrive with their issues; the config already names them."
+    )?;
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! [`Account`]: an unlocked account — its id, its data key, its keyspace, and the
+//! lock that orders its writes. Holding one is the capability to touch that
+//! account; the key is zeroized when the last handle is dropped.
+
+use crate::{
+    Error, Result, UnixTime,
+    directory::{AccountRecord, AccountState, Quota},
+    keys, sealed,
+    store::Guard,
+};
+use serde::{Deserialize, Serialize};
+use std::{
+    fmt,
+    sync::{Arc, Mutex, MutexGuard, RwLock},
+};
+use tokio::sync::watch;
+use tresor_crypto::DataKey;
+use tresor_kv::{Batch, Db};
+
+/// An account's opaque id. Random, so ids reveal neither logins nor order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AccountId(pub u64);
+
+impl AccountId {
+    /// The account's keyspace (column family) name: the id, nothing else.
+    pub fn keyspace(self) -> String {
+        format!("a{:016x}", self.0)
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// What the directory says about an account that writes must obey.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub state: AccountState,
+    pub quota: Quota,
+}
+
+impl Policy {
+    pub(crate) fn of(r: &AccountRecord) -> Policy {
+        Policy {
+            state: r.state,
+            quota: r.quota,
+        }
+    }
+}
+
+/// The account's counters, persisted in one record and cached under the write
+/// lock. `modseq` is the head of the change log.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counters {
+    pub modseq: u64,
+    pub next_mailbox: u32,
+    pub next_email: u64,
+    pub next_thread: u64,
+    pub next_blob: u64,
+    pub bytes: u64,
+    pub messages: u64,
+}
+
+pub struct Account {
+    pub id: AccountId,
+    pub(crate) key: DataKey,
+    pub(crate) db: Arc<dyn Db>,
+    pub(crate) ks: String,
+    pub(crate) guard: Arc<Guard>,
+    counters: Mutex<Counters>,
+    policy: RwLock<Policy>,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The write lock of one account, with its counters. Writes build a batch under
+/// it, commit through [`WriteTxn::commit`], and only then is the change visible.
+pub struct WriteTxn<'a> {
+    pub(crate) account: &'a Account,
+    pub counters: MutexGuard<'a, Counters>,
+    pub batch: Batch,
+    before: Counters,
+    /// Change-log entries written in this transaction (their index under the modseq).
+    pub(crate) logged: u32,
+}
+
+impl Account {
+    pub(crate) fn initialize(
+        id: AccountId,
+        key: &DataKey,
+        db: &dyn Db,
+        guard: &Guard,
+        now: UnixTime,
+    ) -> Result<()> {
+        let ks = id.keyspace();
+        let mut counters = Counters {
+            next_mailbox: 1,
+            next_email: 1,
+            next_thread: 1,
+            next_blob: 1,
+            ..Counters::default()
+        };
+        let mut b = Batch::new();
+        crate::mail::mailbox::create_defaults(key, &ks, &mut counters, &mut b, now);
+        let k = [keys::ACC_STATE];
+        b.put(&ks, k.to_vec(), sealed::seal(key, &ks, &k, &counters));
+        guard.write(db, b)
+    }
+
+    pub(crate) fn load(
+        id: AccountId,
+        key: DataKey,
+        db: Arc<dyn Db>,
+        guard: Arc<Guard>,
+        policy: Policy,
+    ) -> Result<Account> {
+        let ks = id.keyspace();
+        let counters: Counters = sealed::get(&*db, &key, &ks, &[keys::ACC_STATE])?
+            .ok_or(Error::Integrity("account state missing"))?;
+        Ok(Account {
+            id,
+            key,
+            db,
+            ks,
+            guard,
+            counters: Mutex::new(counters),
+            policy: RwLock::new(policy),
+        })
+    }
+
+    pub fn policy(&self) -> Policy {
+        *self.policy.read().unwrap()
+    }
+
+    pub(crate) fn set_policy(&self, p: Policy) {
+        *self.policy.write().unwrap() = p;
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters.lock().unwrap().clone()
+    }
+
+    /// Head of the change log.
+    pub fn modseq(&self) -> u64 {
+        self.counters.lock().unwrap().modseq
+    }
+
+    /// Wakes whenever the change log advances; the value is the new head.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.guard.subscribe(self.id, self.modseq())
+    }
+
+    /// Starts a write. Refused when the store is poisoned.
+    pub fn begin(&self) -> Result<WriteTxn<'_>> {
+        self.guard.check()?;
+        let counters = self.counters.lock().unwrap();
+        let before = counters.clone();
+        Ok(WriteTxn {
+            account: self,
+            counters,
+            batch: Batch::new(),
+            before,
+            logged: 0,
+        })
+    }
+
+    pub(crate) fn seal<T: Serialize>(&self, k: &[u8], v: &T) -> Vec<u8> {
+        sealed::seal(&self.key, &self.ks, k, v)
+    }
+
+    pub(crate) fn get<T: serde::de::DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>> {
+        sealed::get(&*self.db, &self.key, &self.ks, k)
+    }
+
+    pub(crate) fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: Vec<u8>,
+    ) -> Result<Vec<(Vec<u8>, T)>> {
+        let (from, to) = keys::prefix_range(prefix);
+        tresor_kv::collect(&*self.db, &self.ks, &from, &to)?
+            .into_iter()
+            .map(|(k, v)| sealed::open(&self.key, &self.ks, &k, &v).map(|t| (k, t)))
+            .collect()
+    }
+
+    /// Reads raw sealed bytes and opens them (for blobs, which are not postcard).
+    pub(crate) fn get_raw(&self, k: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.db.get(&self.ks, k)? {
+            Some(v) => self
+                .key
+                .open(self.ks.as_bytes(), k, &v)
+                .map(Some)
+                .map_err(|_| Error::Integrity("seal")),
+            None => Ok(None),
+        }
+    }
+
+    /// The account's keyspace name (for tests and diagnostics; not secret).
+    pub fn keyspace(&self) -> &str {
+        &self.ks
+    }
+
+    /// The account data key's public id (for deletion receipts).
+    pub fn key_id(&self) -> String {
+        self.key.key_id()
+    }
+}
+
+impl WriteTxn<'_> {
+    pub fn put<T: Serialize>(&mut self, k: Vec<u8>, v: &T) {
+        let sealed = self.account.seal(&k, v);
+        self.batch.put(&self.account.ks, k, sealed);
+    }
+
+    pub fn put_raw(&mut self, k: Vec<u8>, plain: &[u8]) {
+        let sealed = self.account.key.seal(self.account.ks.as_bytes(), &k, plain);
+        self.batch.put(&self.account.ks, k, sealed);
+    }
+
+    pub fn delete(&mut self, k: Vec<u8>) {
+        self.batch.delete(&self.account.ks, k);
+    }
+
+    pub fn account(&self) -> &Account {
+        self.account
+    }
+
+    /// The modseq this transaction's changes carry (allocated once per txn).
+    pub fn modseq(&mut self) -> u64 {
+        if self.counters.modseq == self.before.modseq {
+            self.counters.modseq += 1;
+        }
+        self.counters.modseq
+    }
+
+    /// Writes the batch durably (fsynced) and publishes the new change-log head.
+    /// On failure the cached counters roll back and the store is poisoned.
+    pub fn commit(mut self) -> Result<u64> {
+        if self.batch.is_empty() {
+            return Ok(self.counters.modseq);
+        }
+        let k = [keys::ACC_STATE];
+        let counters = self.counters.clone();
+        self.put(k.to_vec(), &counters);
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(e) = self.account.guard.write(&*self.account.db, batch) {
+            *self.counters = self.before.clone();
+            return Err(e);
+        }
+        let seq = self.counters.modseq;
+        if seq != self.before.modseq {
+            self.account.guard.notify(self.account.id, seq);
+        }
+        Ok(seq)
+    }
+}

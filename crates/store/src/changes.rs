@@ -1,0 +1,65 @@
+//! The change log: every write transaction takes the next modseq, and records
+//! what it changed under `[CHANGE, modseq, n]`. IMAP MODSEQ, JMAP states and DAV
+//! sync tokens are views of it; [`Account::subscribe`] wakes on each new head.
+
+use crate::{
+    Result,
+    account::{Account, WriteTxn},
+    keys::{self, Key},
+    mail::{EmailId, MailboxId},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    EmailCreated {
+        email: EmailId,
+        mailbox: MailboxId,
+        uid: u32,
+    },
+    EmailUpdated {
+        email: EmailId,
+    },
+    EmailDestroyed {
+        email: EmailId,
+        mailbox: MailboxId,
+        uid: u32,
+    },
+    MailboxCreated {
+        mailbox: MailboxId,
+    },
+    MailboxUpdated {
+        mailbox: MailboxId,
+    },
+    MailboxDestroyed {
+        mailbox: MailboxId,
+    },
+}
+
+impl WriteTxn<'_> {
+    pub fn log(&mut self, change: Change) {
+        let modseq = self.modseq();
+        let n = self.logged;
+        self.logged += 1;
+        self.put(
+            Key::new(keys::ACC_CHANGE).u64(modseq).u32(n).build(),
+            &change,
+        );
+    }
+}
+
+impl Account {
+    /// Changes after `since`, in order, with their modseq.
+    pub fn changes_since(&self, since: u64) -> Result<Vec<(u64, Change)>> {
+        let from = Key::new(keys::ACC_CHANGE)
+            .u64(since.saturating_add(1))
+            .build();
+        let (_, to) = keys::prefix_range(vec![keys::ACC_CHANGE]);
+        let mut out = Vec::new();
+        for (k, v) in tresor_kv::collect(&*self.db, &self.ks, &from, &to)? {
+            let c: Change = crate::sealed::open(&self.key, &self.ks, &k, &v)?;
+            out.push((keys::be_u64(&k[1..]), c));
+        }
+        Ok(out)
+    }
+}

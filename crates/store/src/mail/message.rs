@@ -1,0 +1,179 @@
+//! Messages: append (delivery, IMAP APPEND, JMAP import all come here), reads,
+//! and the UID index of each mailbox.
+
+use crate::{
+    Error, QuotaExceeded, Result, UnixTime,
+    account::Account,
+    changes::Change,
+    keys::{self, Key},
+    mail::mailbox::MailboxId,
+};
+use serde::{Deserialize, Serialize};
+use tresor_message::MessageSummary;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EmailId(pub u64);
+
+/// What never changes after delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailMeta {
+    pub blob: u64,
+    pub size: u64,
+    pub received_at: UnixTime,
+    pub thread: u64,
+    pub summary: MessageSummary,
+}
+
+/// What flags, moves and copies change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailState {
+    /// (mailbox, uid) for every mailbox the message is in.
+    pub mailboxes: Vec<(MailboxId, u32)>,
+    /// Lower-case JMAP keywords: `$seen`, `$flagged`, `$answered`, `$draft`,
+    /// `$deleted` (IMAP `\Deleted`), and user keywords.
+    pub keywords: Vec<String>,
+    pub modseq: u64,
+}
+
+pub struct NewMessage<'a> {
+    pub raw: &'a [u8],
+    pub summary: &'a MessageSummary,
+    pub mailbox: MailboxId,
+    pub keywords: Vec<String>,
+    pub received_at: UnixTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub email: EmailId,
+    pub uid: u32,
+    pub uid_validity: u32,
+    pub modseq: u64,
+}
+
+pub(crate) fn meta_key(id: EmailId) -> Vec<u8> {
+    Key::new(keys::ACC_EMAIL).u64(id.0).build()
+}
+
+pub(crate) fn state_key(id: EmailId) -> Vec<u8> {
+    Key::new(keys::ACC_EMAIL_STATE).u64(id.0).build()
+}
+
+pub(crate) fn uid_key(mailbox: MailboxId, uid: u32) -> Vec<u8> {
+    Key::new(keys::ACC_UID).u32(mailbox.0).u32(uid).build()
+}
+
+impl Account {
+    /// Checks the quota for `size` more bytes and one more message.
+    pub fn check_quota(&self, size: u64) -> Result<()> {
+        let q = self.policy().quota;
+        let c = self.counters();
+        check(q, c.bytes, c.messages, size)
+    }
+
+    /// Stores a message durably; returns once it is fsynced. Refused for an
+    /// account that is not active, over quota, or a poisoned store.
+    pub fn append(&self, new: NewMessage<'_>) -> Result<Appended> {
+        let policy = self.policy();
+        if policy.state != crate::directory::AccountState::Active {
+            return Err(Error::NotActive);
+        }
+        let size = new.raw.len() as u64;
+        let mut txn = self.begin()?;
+        // Read under the account's write lock: UIDs are allocated from it.
+        let mut mailbox = self.mailbox(new.mailbox)?.ok_or(Error::NoMailbox)?;
+        check(
+            policy.quota,
+            txn.counters.bytes,
+            txn.counters.messages,
+            size,
+        )?;
+
+        let modseq = txn.modseq();
+        let email = EmailId(txn.counters.next_email);
+        txn.counters.next_email += 1;
+        let blob = txn.put_blob(new.raw);
+        let thread = txn.assign_thread(new.summary, email)?;
+        let uid = mailbox.uid_next;
+        mailbox.uid_next += 1;
+        mailbox.highest_modseq = modseq;
+
+        txn.put(
+            meta_key(email),
+            &EmailMeta {
+                blob,
+                size,
+                received_at: new.received_at,
+                thread,
+                summary: new.summary.clone(),
+            },
+        );
+        let mut keywords = new.keywords;
+        keywords.sort();
+        keywords.dedup();
+        txn.put(
+            state_key(email),
+            &EmailState {
+                mailboxes: vec![(mailbox.id, uid)],
+                keywords,
+                modseq,
+            },
+        );
+        txn.put(uid_key(mailbox.id, uid), &email);
+        txn.put_mailbox(&mailbox);
+        txn.counters.bytes += size;
+        txn.counters.messages += 1;
+        txn.log(Change::EmailCreated {
+            email,
+            mailbox: mailbox.id,
+            uid,
+        });
+        let modseq = txn.commit()?;
+        Ok(Appended {
+            email,
+            uid,
+            uid_validity: mailbox.uid_validity,
+            modseq,
+        })
+    }
+
+    /// The mailbox's messages in UID order.
+    pub fn uids(&self, mailbox: MailboxId) -> Result<Vec<(u32, EmailId)>> {
+        Ok(self
+            .scan::<EmailId>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
+            .into_iter()
+            .map(|(k, id)| (keys::be_u32(&k[5..]), id))
+            .collect())
+    }
+
+    pub fn email_meta(&self, id: EmailId) -> Result<Option<EmailMeta>> {
+        self.get(&meta_key(id))
+    }
+
+    pub fn email_state(&self, id: EmailId) -> Result<Option<EmailState>> {
+        self.get(&state_key(id))
+    }
+
+    /// The raw message as delivered.
+    pub fn read_message(&self, id: EmailId) -> Result<Vec<u8>> {
+        let meta = self.email_meta(id)?.ok_or(Error::NoMessage)?;
+        self.read_blob(meta.blob)
+    }
+}
+
+fn check(q: crate::directory::Quota, bytes: u64, messages: u64, size: u64) -> Result<()> {
+    if let Some(max) = q.bytes {
+        if size > max {
+            return Err(Error::OverQuota(QuotaExceeded { alone: true }));
+        }
+        if bytes + size > max {
+            return Err(Error::OverQuota(QuotaExceeded { alone: false }));
+        }
+    }
+    if let Some(max) = q.messages {
+        if messages + 1 > max {
+            return Err(Error::OverQuota(QuotaExceeded { alone: max == 0 }));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! The mail model, shared by IMAP and JMAP: mailboxes with UIDs and UIDVALIDITY,
+//! messages (an immutable part — blob, parsed summary, dates, thread — and a
+//! mutable part — keywords, mailbox memberships, modseq), blobs in sealed chunks,
+//! and threads.
+
+pub mod blob;
+pub mod mailbox;
+pub mod message;
+mod thread;
+
+pub use mailbox::{Mailbox, MailboxId, Role};
+pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage};

@@ -1,0 +1,553 @@
+//! The store over the in-memory engine: accounts, sealing, delivery, quota,
+//! change log, poisoning and crash recovery of account creation.
+
+use std::{
+    ops::ControlFlow,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+};
+use tresor_crypto::{MasterKey, password::Cost};
+use tresor_kv::{Batch, Db, Engine, memory::MemoryEngine};
+use tresor_store::{
+    Error, Store, StoreConfig,
+    directory::{AccountState, NewAccount, Quota},
+    mail::{MailboxId, NewMessage, Role},
+};
+
+const NOW: i64 = 1_795_000_000;
+
+fn master() -> MasterKey {
+    MasterKey::from_file_text(&MasterKey::generate_file()).unwrap()
+}
+
+fn config() -> StoreConfig {
+    StoreConfig {
+        accounts_per_shard: 2,
+        password_cost: Cost {
+            memory_kib: 64,
+            iterations: 1,
+        },
+        ..StoreConfig::default()
+    }
+}
+
+fn create(store: &Store, login: &str, aliases: &[&str]) -> tresor_store::directory::AccountRecord {
+    let aliases: Vec<String> = aliases.iter().map(|s| s.to_string()).collect();
+    store
+        .create_account(NewAccount {
+            login,
+            password: "pw",
+            aliases: &aliases,
+            quota: None,
+            now: NOW,
+        })
+        .unwrap()
+}
+
+fn deliver(store: &Store, login: &str, raw: &[u8]) -> Result<tresor_store::mail::Appended, Error> {
+    let r = store.account_by_login(login).unwrap();
+    let a = store.account(r.account_id()).unwrap();
+    let summary = tresor_message::parse(raw);
+    a.append(NewMessage {
+        raw,
+        summary: &summary,
+        mailbox: MailboxId::INBOX,
+        keywords: vec![],
+        received_at: NOW,
+    })
+}
+
+/// Every (keyspace, key, value) in every database of a memory engine.
+fn dump(engine: &MemoryEngine) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut dbs: Vec<Arc<dyn Db>> = vec![engine.main(), engine.keyring()];
+    for n in engine.shards().unwrap() {
+        dbs.push(engine.shard(n).unwrap());
+    }
+    for db in dbs {
+        for ks in db.keyspaces() {
+            all.extend_from_slice(ks.as_bytes());
+            db.scan(&ks, &[], &[0xFF; 40], false, &mut |k, v| {
+                all.extend_from_slice(k);
+                all.extend_from_slice(v);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn accounts_are_found_by_login_alias_and_plus_address() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    let alice = create(&store, "Alice@Example.com", &["al@example.com"]);
+    assert_eq!(alice.login, "alice@example.com");
+    for addr in [
+        "alice@example.com",
+        "ALICE@example.com",
+        "al@example.com",
+        "alice+news@example.com",
+        "al+x@example.com",
+    ] {
+        assert_eq!(
+            store.find_address(addr).unwrap().map(|r| r.id),
+            Some(alice.id),
+            "{addr}"
+        );
+    }
+    for addr in [
+        "bob@example.com",
+        "+x@example.com",
+        "alice@example.org",
+        "garbage",
+    ] {
+        assert!(store.find_address(addr).unwrap().is_none(), "{addr}");
+    }
+    assert!(matches!(
+        store.create_account(NewAccount {
+            login: "alice@example.com",
+            password: "x",
+            aliases: &[],
+            quota: None,
+            now: NOW
+        }),
+        Err(Error::AccountExists(_))
+    ));
+    let taken = vec!["al@example.com".to_string()];
+    assert!(matches!(
+        store.create_account(NewAccount {
+            login: "bob@example.com",
+            password: "x",
+            aliases: &taken,
+            quota: None,
+            now: NOW
+        }),
+        Err(Error::AddressTaken(_))
+    ));
+    assert!(
+        store
+            .authenticate("alice@example.com", "pw")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .authenticate("alice@example.com", "nope")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .authenticate("al@example.com", "pw")
+            .unwrap()
+            .is_none(),
+        "aliases are not logins"
+    );
+    store.set_password("alice@example.com", "new").unwrap();
+    assert!(
+        store
+            .authenticate("alice@example.com", "new")
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn new_accounts_have_the_special_use_mailboxes_and_spread_over_shards() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine.clone(), master(), config()).unwrap();
+    let ids: Vec<_> = (0..5)
+        .map(|i| create(&store, &format!("u{i}@example.com"), &[]))
+        .collect();
+    assert_eq!(
+        ids.iter().map(|r| r.shard).collect::<Vec<_>>(),
+        vec![0, 0, 1, 1, 2]
+    );
+    let a = store.account(ids[0].account_id()).unwrap();
+    let roles: Vec<_> = a.mailboxes().unwrap().iter().map(|m| m.role).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::Inbox,
+            Role::Drafts,
+            Role::Sent,
+            Role::Junk,
+            Role::Trash,
+            Role::Archive
+        ]
+        .map(Some)
+        .to_vec()
+    );
+    assert_eq!(
+        a.mailbox_by_name("inbox").unwrap().unwrap().id,
+        MailboxId::INBOX
+    );
+    assert_eq!(store.list_accounts().unwrap().len(), 5);
+}
+
+#[test]
+fn delivered_mail_reads_back_byte_exact_and_updates_counters() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "a@example.com", &[]);
+    let small = b"Subject: hi\r\nMessage-ID: <1@x>\r\n\r\nhello\r\n".to_vec();
+    let mut big = b"Subject: big\r\nIn-Reply-To: <1@x>\r\n\r\n".to_vec();
+    big.extend((0..700_000u32).map(|i| b"abcdefghij\r\n"[(i % 12) as usize]));
+    let first = deliver(&store, "a@example.com", &small).unwrap();
+    let second = deliver(&store, "a@example.com", &big).unwrap();
+    assert_eq!((first.uid, second.uid), (1, 2));
+    assert!(second.modseq > first.modseq);
+    let a = store
+        .account(
+            store
+                .account_by_login("a@example.com")
+                .unwrap()
+                .account_id(),
+        )
+        .unwrap();
+    let uids = a.uids(MailboxId::INBOX).unwrap();
+    assert_eq!(uids.iter().map(|u| u.0).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(a.read_message(uids[0].1).unwrap(), small);
+    assert_eq!(a.read_message(uids[1].1).unwrap(), big);
+    let meta = a.email_meta(uids[1].1).unwrap().unwrap();
+    assert_eq!(
+        a.read_blob_range(meta.blob, 262_140, 10).unwrap(),
+        big[262_140..262_150]
+    );
+    assert_eq!(
+        meta.thread,
+        a.email_meta(uids[0].1).unwrap().unwrap().thread,
+        "a reply joins the thread"
+    );
+    let c = a.counters();
+    assert_eq!((c.messages, c.bytes), (2, (small.len() + big.len()) as u64));
+    assert_eq!(a.mailbox(MailboxId::INBOX).unwrap().unwrap().uid_next, 3);
+}
+
+#[test]
+fn quota_refuses_with_the_right_reason() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    store
+        .create_account(NewAccount {
+            login: "q@example.com",
+            password: "pw",
+            aliases: &[],
+            quota: Some(Quota {
+                bytes: Some(100),
+                messages: None,
+            }),
+            now: NOW,
+        })
+        .unwrap();
+    let msg = [b'x'; 60];
+    deliver(&store, "q@example.com", &msg).unwrap();
+    assert!(matches!(deliver(&store, "q@example.com", &msg), Err(Error::OverQuota(q)) if !q.alone));
+    assert!(
+        matches!(deliver(&store, "q@example.com", &[b'x'; 200]), Err(Error::OverQuota(q)) if q.alone)
+    );
+}
+
+#[test]
+fn terminating_accounts_refuse_mail() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "t@example.com", &[]);
+    deliver(&store, "t@example.com", b"Subject: a\r\n\r\nx\r\n").unwrap();
+    store
+        .set_state(
+            "t@example.com",
+            AccountState::Terminating {
+                purge_at: NOW + 100,
+            },
+        )
+        .unwrap();
+    assert!(matches!(
+        deliver(&store, "t@example.com", b"Subject: b\r\n\r\nx\r\n"),
+        Err(Error::NotActive)
+    ));
+}
+
+#[test]
+fn nothing_readable_reaches_the_engine() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine.clone(), master(), config()).unwrap();
+    create(
+        &store,
+        "canary-login-8d1f@example.com",
+        &["canary-alias-8d1f@example.com"],
+    );
+    deliver(&store, "canary-login-8d1f@example.com", b"Subject: canary-subject-8d1f\r\nMessage-ID: <canary-msgid-8d1f@x>\r\n\r\ncanary-body-8d1f\r\n").unwrap();
+    let a = store
+        .account(
+            store
+                .account_by_login("canary-login-8d1f@example.com")
+                .unwrap()
+                .account_id(),
+        )
+        .unwrap();
+    a.create_mailbox("canary-mailbox-8d1f", None, NOW).unwrap();
+    let all = dump(&engine);
+    for c in ["canary", "8d1f", "INBOX", "Trash", "example.com"] {
+        assert!(
+            !contains(&all, c.as_bytes()),
+            "{c} reached the engine in the clear"
+        );
+    }
+}
+
+#[test]
+fn a_value_moved_to_another_key_fails_to_open() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine.clone(), master(), config()).unwrap();
+    let r = create(&store, "s@example.com", &[]);
+    deliver(&store, "s@example.com", b"Subject: one\r\n\r\n1\r\n").unwrap();
+    deliver(&store, "s@example.com", b"Subject: two\r\n\r\n2\r\n").unwrap();
+    let a = store.account(r.account_id()).unwrap();
+    let uids = a.uids(MailboxId::INBOX).unwrap();
+    // Swap the two EmailMeta values (tag 0x04) in the engine.
+    let db = engine.shard(r.shard).unwrap();
+    let ks = a.keyspace().to_owned();
+    let k1 = [&[0x04u8][..], &uids[0].1.0.to_be_bytes()].concat();
+    let k2 = [&[0x04u8][..], &uids[1].1.0.to_be_bytes()].concat();
+    let (v1, v2) = (
+        db.get(&ks, &k1).unwrap().unwrap(),
+        db.get(&ks, &k2).unwrap().unwrap(),
+    );
+    let mut b = Batch::new();
+    b.put(&ks, k1, v2).put(&ks, k2, v1);
+    db.write(b, true).unwrap();
+    assert!(matches!(a.email_meta(uids[0].1), Err(Error::Integrity(_))));
+    assert!(matches!(a.email_meta(uids[1].1), Err(Error::Integrity(_))));
+}
+
+#[test]
+fn a_wrong_master_key_is_refused() {
+    let engine = Arc::new(MemoryEngine::default());
+    drop(Store::open(engine.clone(), master(), config()).unwrap());
+    assert!(matches!(
+        Store::open(engine, master(), config()),
+        Err(Error::WrongMasterKey)
+    ));
+}
+
+#[test]
+fn the_change_log_orders_changes_and_wakes_subscribers() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    let r = create(&store, "c@example.com", &[]);
+    let a = store.account(r.account_id()).unwrap();
+    let mut rx = a.subscribe();
+    let base = a.modseq();
+    deliver(&store, "c@example.com", b"Subject: 1\r\n\r\n1\r\n").unwrap();
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow_and_update(), base + 1);
+    a.create_mailbox("Work", None, NOW).unwrap();
+    let changes = a.changes_since(base).unwrap();
+    assert_eq!(
+        changes.iter().map(|c| c.0).collect::<Vec<_>>(),
+        vec![base + 1, base + 2]
+    );
+    assert_eq!(a.changes_since(base + 2).unwrap(), vec![]);
+}
+
+/// Writes left before the disk "fills up"; negative: never.
+type Budget = Arc<AtomicI64>;
+
+/// An engine whose writes start failing after a budget of writes: a full disk.
+struct FailingDb {
+    inner: Arc<dyn Db>,
+    fail: Budget,
+}
+
+impl Db for FailingDb {
+    fn create_keyspace(&self, n: &str) -> tresor_kv::Result<()> {
+        self.inner.create_keyspace(n)
+    }
+    fn drop_keyspace(&self, n: &str) -> tresor_kv::Result<()> {
+        self.inner.drop_keyspace(n)
+    }
+    fn keyspaces(&self) -> Vec<String> {
+        self.inner.keyspaces()
+    }
+    fn get(&self, ks: &str, k: &[u8]) -> tresor_kv::Result<Option<Vec<u8>>> {
+        self.inner.get(ks, k)
+    }
+    fn scan(
+        &self,
+        ks: &str,
+        f: &[u8],
+        t: &[u8],
+        r: bool,
+        v: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> tresor_kv::Result<()> {
+        self.inner.scan(ks, f, t, r, v)
+    }
+    fn write(&self, b: Batch, sync: bool) -> tresor_kv::Result<()> {
+        if self.fail.fetch_sub(1, Ordering::SeqCst) == 0 {
+            self.fail.store(0, Ordering::SeqCst);
+            return Err(tresor_kv::Error::Io("No space left on device".into()));
+        }
+        self.inner.write(b, sync)
+    }
+    fn compact(&self, ks: Option<&str>) -> tresor_kv::Result<()> {
+        self.inner.compact(ks)
+    }
+}
+
+struct FailingEngine {
+    inner: MemoryEngine,
+    fail: Budget,
+}
+
+impl Engine for FailingEngine {
+    fn main(&self) -> Arc<dyn Db> {
+        Arc::new(FailingDb {
+            inner: self.inner.main(),
+            fail: self.fail.clone(),
+        })
+    }
+    fn keyring(&self) -> Arc<dyn Db> {
+        Arc::new(FailingDb {
+            inner: self.inner.keyring(),
+            fail: self.fail.clone(),
+        })
+    }
+    fn shard(&self, n: u32) -> tresor_kv::Result<Arc<dyn Db>> {
+        Ok(Arc::new(FailingDb {
+            inner: self.inner.shard(n)?,
+            fail: self.fail.clone(),
+        }))
+    }
+    fn shards(&self) -> tresor_kv::Result<Vec<u32>> {
+        self.inner.shards()
+    }
+    fn open_shards(&self) -> usize {
+        self.inner.open_shards()
+    }
+}
+
+#[test]
+fn a_failed_write_poisons_the_store() {
+    let fail: Budget = Arc::new(AtomicI64::new(-1));
+    let store = Store::open(
+        Arc::new(FailingEngine {
+            inner: MemoryEngine::default(),
+            fail: fail.clone(),
+        }),
+        master(),
+        config(),
+    )
+    .unwrap();
+    let r = create(&store, "p@example.com", &[]);
+    deliver(&store, "p@example.com", b"Subject: 1\r\n\r\n1\r\n").unwrap();
+    fail.store(0, Ordering::SeqCst);
+    assert!(deliver(&store, "p@example.com", b"Subject: 2\r\n\r\n2\r\n").is_err());
+    fail.store(-1, Ordering::SeqCst);
+    // The disk "recovered", but nothing is retried or accepted until a restart.
+    assert!(matches!(
+        deliver(&store, "p@example.com", b"Subject: 3\r\n\r\n3\r\n"),
+        Err(Error::Poisoned)
+    ));
+    assert!(store.is_poisoned());
+    let a = store.account(r.account_id()).unwrap();
+    assert_eq!(
+        a.counters().messages,
+        1,
+        "the failed write left the counters as they were"
+    );
+    assert_eq!(a.uids(MailboxId::INBOX).unwrap().len(), 1);
+}
+
+#[test]
+fn an_interrupted_account_creation_is_rolled_back_on_open() {
+    let fail: Budget = Arc::new(AtomicI64::new(-1));
+    let engine = Arc::new(FailingEngine {
+        inner: MemoryEngine::default(),
+        fail: fail.clone(),
+    });
+    let m = MasterKey::generate_file();
+    let store = Store::open(
+        engine.clone(),
+        MasterKey::from_file_text(&m).unwrap(),
+        config(),
+    )
+    .unwrap();
+    create(&store, "ok@example.com", &[]);
+    let keys_before = engine.inner.keyring().keyspaces().len();
+    let count =
+        |db: Arc<dyn Db>, ks: &str| tresor_kv::collect(&*db, ks, &[], &[0xFF; 9]).unwrap().len();
+    let keyring_before = count(engine.inner.keyring(), tresor_kv::KEYRING);
+    // Journal and key written, then the disk fails while the mailboxes are made.
+    fail.store(2, Ordering::SeqCst);
+    assert!(
+        store
+            .create_account(NewAccount {
+                login: "half@example.com",
+                password: "pw",
+                aliases: &[],
+                quota: None,
+                now: NOW
+            })
+            .is_err()
+    );
+    assert_eq!(
+        count(engine.inner.keyring(), tresor_kv::KEYRING),
+        keyring_before + 1,
+        "the key was written"
+    );
+    drop(store);
+    fail.store(-1, Ordering::SeqCst);
+    let store = Store::open(
+        engine.clone(),
+        MasterKey::from_file_text(&m).unwrap(),
+        config(),
+    )
+    .unwrap();
+    assert_eq!(
+        count(engine.inner.keyring(), tresor_kv::KEYRING),
+        keyring_before,
+        "its key is gone again"
+    );
+    assert_eq!(engine.inner.keyring().keyspaces().len(), keys_before);
+    assert!(store.find_address("half@example.com").unwrap().is_none());
+    assert_eq!(store.list_accounts().unwrap().len(), 1);
+    create(&store, "half@example.com", &[]);
+}
+
+#[test]
+fn concurrent_appends_to_one_account_get_distinct_uids() {
+    let store =
+        Arc::new(Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap());
+    let r = create(&store, "busy@example.com", &[]);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    deliver(
+                        &store,
+                        "busy@example.com",
+                        format!("Subject: {t}-{i}\r\n\r\nx\r\n").as_bytes(),
+                    )
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let a = store.account(r.account_id()).unwrap();
+    let uids = a.uids(MailboxId::INBOX).unwrap();
+    assert_eq!(
+        uids.len(),
+        100,
+        "every message is reachable by a UID of its own"
+    );
+    assert_eq!(uids.last().unwrap().0, 100);
+    assert_eq!(a.counters().messages, 100);
+}

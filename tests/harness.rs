@@ -1,0 +1,327 @@
+//! Starting and stopping the real server, running the CLI, speaking LMTP, and
+//! reading exports and data files.
+
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::Duration,
+};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tresor");
+
+/// A data dir made by `tresor init`, with loopback listeners on ports the OS picks.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+}
+
+impl Setup {
+    pub fn new() -> Setup {
+        Setup::with(|_| {})
+    }
+
+    /// `edit` may change the generated config text before the first start.
+    pub fn with(edit: impl FnOnce(&mut String)) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(BIN)
+            .args(["init", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.path().join("config.toml");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text = text.replace("[\"127.0.0.1:24\"]", "[\"127.0.0.1:0\"]");
+        edit(&mut text);
+        std::fs::write(&path, text).unwrap();
+        Setup { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Runs a CLI command; `stdin` is fed to it.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(BIN)
+            .arg("--config")
+            .arg(self.config())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a CLI command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.cli(args, stdin);
+        assert!(
+            out.status.success(),
+            "tresor {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn create(&self, login: &str, extra: &[&str]) {
+        let mut args = vec!["account", "create", login, "--password-stdin"];
+        args.extend_from_slice(extra);
+        self.ok(&args, "secret\n");
+    }
+
+    /// The `messages:` line of `account show`.
+    pub fn messages(&self, login: &str) -> u64 {
+        field(&self.ok(&["account", "show", login], ""), "messages")
+            .parse()
+            .unwrap()
+    }
+
+    pub fn start(&self) -> Server {
+        Server::start(self)
+    }
+
+    /// Exports an account and returns its files (path -> bytes).
+    pub fn export(&self, login: &str) -> Vec<(String, Vec<u8>)> {
+        let out = self
+            .dir
+            .path()
+            .join(format!("export-{}.tar", rand_suffix()));
+        self.ok(
+            &["account", "export", login, "--out", out.to_str().unwrap()],
+            "",
+        );
+        let mut files = Vec::new();
+        let mut archive = tar::Archive::new(std::fs::File::open(&out).unwrap());
+        for entry in archive.entries().unwrap() {
+            let mut e = entry.unwrap();
+            let path = e.path().unwrap().display().to_string();
+            let mut bytes = Vec::new();
+            e.read_to_end(&mut bytes).unwrap();
+            files.push((path, bytes));
+        }
+        std::fs::remove_file(out).unwrap();
+        files
+    }
+}
+
+pub fn field(text: &str, name: &str) -> String {
+    let prefix = format!("{name}: ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {name}: line in {text:?}"))
+        .to_owned()
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A running `tresor serve`.
+pub struct Server {
+    child: Child,
+    pub lmtp: SocketAddr,
+}
+
+impl Server {
+    fn start(setup: &Setup) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(setup.config())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut lmtp = None;
+        // `serve` prints one ready line per listener, the admin socket last.
+        loop {
+            let Some(Ok(line)) = lines.next() else {
+                let status = child.wait().unwrap();
+                panic!("tresor serve exited before it was ready: {status}");
+            };
+            if let Some(addr) = line.strip_prefix("ready: lmtp ") {
+                lmtp = Some(addr.parse().unwrap());
+            }
+            if line.starts_with("ready: admin ") {
+                break;
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            lmtp: lmtp.expect("no lmtp listener"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn stop(mut self) {
+        signal(self.child.id(), "TERM");
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "serve exited with {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// A minimal LMTP client that keeps replies as text.
+pub struct Lmtp {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Lmtp {
+    pub fn connect(addr: SocketAddr) -> Lmtp {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut c = Lmtp {
+            r: BufReader::new(s.try_clone().unwrap()),
+            w: s,
+        };
+        let greeting = c.reply();
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        let lhlo = c.cmd("LHLO test.example");
+        assert!(lhlo.starts_with("250"), "{lhlo}");
+        c
+    }
+
+    /// Reads one (possibly multi-line) reply.
+    pub fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = Vec::new();
+            let n = self.r.read_until(b'\n', &mut line).unwrap();
+            assert!(n > 0, "connection closed; so far: {all:?}");
+            let line = String::from_utf8_lossy(&line).into_owned();
+            let last = line.len() < 4 || line.as_bytes()[3] != b'-';
+            all.push_str(&line);
+            if last {
+                return all;
+            }
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.w.write_all(bytes).unwrap();
+    }
+
+    pub fn cmd(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes());
+        self.reply()
+    }
+
+    /// One transaction; returns the reply for each recipient (or the first
+    /// refusal before DATA).
+    pub fn deliver(&mut self, from: &str, rcpts: &[&str], message: &[u8]) -> Vec<String> {
+        let r = self.cmd(&format!("MAIL FROM:<{from}>"));
+        assert!(r.starts_with("250"), "{r}");
+        let mut accepted = 0;
+        let mut out = Vec::new();
+        for rc in rcpts {
+            let r = self.cmd(&format!("RCPT TO:<{rc}>"));
+            if r.starts_with("250") {
+                accepted += 1;
+            } else {
+                out.push(r);
+            }
+        }
+        if accepted == 0 {
+            self.cmd("RSET");
+            return out;
+        }
+        let r = self.cmd("DATA");
+        assert!(r.starts_with("354"), "{r}");
+        self.send(&dot_stuff(message));
+        self.send(b".\r\n");
+        for _ in 0..accepted {
+            out.push(self.reply());
+        }
+        out
+    }
+}
+
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 16);
+    for line in message.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b".") {
+            out.push(b'.');
+        }
+        out.extend_from_slice(line);
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Files under `dir` (recursively) containing `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+            {
+                hits.push(p);
+            }
+        }
+    }
+    hits
+}
+
+/// Strips the Return-Path line final delivery adds.
+pub fn without_return_path(stored: &[u8]) -> &[u8] {
+    assert!(stored.starts_with(b"Return-Path: <"), "no Return-Path");
+    let end = stored.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    &stored[end..]
+}
