@@ -10,3 +10,4 @@ mod cli;
 mod durability;
 mod layering;
 mod lmtp;
+mod tamper;

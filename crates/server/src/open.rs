@@ -29,7 +29,7 @@ pub fn store(config: &Config) -> Result<Store> {
     let master = master_key(config)?;
     let engine = RocksEngine::open(&config.storage.path, &config.storage.tuning).map_err(|e| match e {
         tresor_kv::Error::Locked(_) => {
-            anyhow!("data dir {} is locked by another process (is tresor serve running without its admin socket?)", config.storage.path.display())
+            anyhow!("data dir {} is locked by another process (another tresor serve?)", config.storage.path.display())
         }
         e => anyhow!("data dir {}: {e}", config.storage.path.display()),
     })?;

@@ -90,6 +90,8 @@ pub struct WriteTxn<'a> {
     before: Counters,
     /// Change-log entries written in this transaction (their index under the modseq).
     pub(crate) logged: u32,
+    /// Email states written by this transaction, so later steps see them.
+    pub(crate) pending_states: std::collections::HashMap<crate::mail::EmailId, crate::mail::EmailState>,
 }
 
 impl Account {
@@ -169,6 +171,7 @@ impl Account {
             batch: Batch::new(),
             before,
             logged: 0,
+            pending_states: Default::default(),
         })
     }
 

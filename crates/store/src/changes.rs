@@ -10,30 +10,21 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+/// One change. A transaction logs several under one modseq.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
-    EmailCreated {
-        email: EmailId,
-        mailbox: MailboxId,
-        uid: u32,
-    },
-    EmailUpdated {
-        email: EmailId,
-    },
-    EmailDestroyed {
-        email: EmailId,
-        mailbox: MailboxId,
-        uid: u32,
-    },
-    MailboxCreated {
-        mailbox: MailboxId,
-    },
-    MailboxUpdated {
-        mailbox: MailboxId,
-    },
-    MailboxDestroyed {
-        mailbox: MailboxId,
-    },
+    /// The email now has `uid` in `mailbox`: delivered, appended, copied or moved in.
+    Added { email: EmailId, mailbox: MailboxId, uid: u32 },
+    /// The email's `uid` in `mailbox` is gone: expunged or moved out.
+    Removed { email: EmailId, mailbox: MailboxId, uid: u32 },
+    /// Its keywords changed.
+    Keywords { email: EmailId },
+    /// No mailbox holds it any more; its data is deleted.
+    Destroyed { email: EmailId },
+    MailboxCreated { mailbox: MailboxId },
+    /// Name, subscription, retention or other properties.
+    MailboxUpdated { mailbox: MailboxId },
+    MailboxDestroyed { mailbox: MailboxId },
 }
 
 impl WriteTxn<'_> {

@@ -551,3 +551,97 @@ fn concurrent_appends_to_one_account_get_distinct_uids() {
     assert_eq!(uids.last().unwrap().0, 100);
     assert_eq!(a.counters().messages, 100);
 }
+
+fn account_of(store: &Store, login: &str) -> Arc<tresor_store::Account> {
+    store.account(store.account_by_login(login).unwrap().account_id()).unwrap()
+}
+
+#[test]
+fn keywords_change_with_modseq_and_respect_unchanged_since() {
+    use tresor_store::mail::KeywordOp;
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "k@example.com", &[]);
+    deliver(&store, "k@example.com", b"Subject: 1\r\n\r\n1\r\n").unwrap();
+    deliver(&store, "k@example.com", b"Subject: 2\r\n\r\n2\r\n").unwrap();
+    let a = account_of(&store, "k@example.com");
+    let ids: Vec<_> = a.uids(MailboxId::INBOX).unwrap().into_iter().map(|(_, e)| e).collect();
+    let before = a.modseq();
+    let r = a.set_keywords(&ids, KeywordOp::Add, &["$Seen".into(), "$flagged".into()], None).unwrap();
+    assert_eq!(r.updated.len(), 2);
+    assert_eq!(r.updated[0].1.keywords, ["$flagged", "$seen"]);
+    assert_eq!(a.modseq(), before + 1, "one transaction, one modseq");
+    assert_eq!(a.mailbox(MailboxId::INBOX).unwrap().unwrap().highest_modseq, before + 1);
+    // Nothing to change: no new modseq.
+    let r = a.set_keywords(&ids, KeywordOp::Add, &["$seen".into()], None).unwrap();
+    assert!(r.updated.is_empty());
+    assert_eq!(a.modseq(), before + 1);
+    // UNCHANGEDSINCE older than the message's modseq: a conflict, left alone.
+    let r = a.set_keywords(&ids[..1], KeywordOp::Remove, &["$seen".into()], Some(before)).unwrap();
+    assert_eq!(r.conflicts, vec![ids[0]]);
+    let r = a.set_keywords(&ids[..1], KeywordOp::Replace, &["work".into()], Some(before + 1)).unwrap();
+    assert_eq!(r.updated[0].1.keywords, ["work"]);
+}
+
+#[test]
+fn copy_move_and_expunge_keep_counts_uids_and_the_change_log_right() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "m@example.com", &[]);
+    for i in 0..3 {
+        deliver(&store, "m@example.com", format!("Subject: {i}\r\nMessage-ID: <{i}@x>\r\n\r\n{i}\r\n").as_bytes()).unwrap();
+    }
+    let a = account_of(&store, "m@example.com");
+    let archive = a.mailbox_by_role(Role::Archive).unwrap().unwrap().id;
+    let trash = a.mailbox_by_role(Role::Trash).unwrap().unwrap().id;
+    let bytes = a.counters().bytes;
+
+    let before = a.modseq();
+    assert_eq!(a.copy(MailboxId::INBOX, &[1, 2], archive).unwrap(), vec![(1, 1), (2, 2)]);
+    assert_eq!(a.counters().messages, 3, "a copy into another mailbox is the same message");
+    assert_eq!(a.counters().bytes, bytes);
+    let e1 = a.uids(MailboxId::INBOX).unwrap()[0].1;
+    assert_eq!(a.email_state(e1).unwrap().unwrap().mailboxes, vec![(MailboxId::INBOX, 1), (archive, 1)]);
+    // Copy into a mailbox that already holds it: a separate message.
+    assert_eq!(a.copy(archive, &[1], archive).unwrap(), vec![(1, 3)]);
+    assert_eq!(a.counters().messages, 4);
+
+    assert_eq!(a.move_messages(MailboxId::INBOX, &[3, 99], trash).unwrap(), vec![(3, 1)], "unknown UIDs are skipped");
+    assert_eq!(a.uids(MailboxId::INBOX).unwrap().iter().map(|u| u.0).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(a.uids(trash).unwrap().len(), 1);
+
+    // Expunging the last membership destroys the message and frees its bytes.
+    let trash_email = a.uids(trash).unwrap()[0].1;
+    let size = a.email_meta(trash_email).unwrap().unwrap().size;
+    let total = a.counters().bytes;
+    assert_eq!(a.expunge(trash, &[1]).unwrap(), vec![1]);
+    assert!(a.email_meta(trash_email).unwrap().is_none());
+    assert!(a.read_message(trash_email).is_err());
+    assert_eq!(a.counters().bytes, total - size);
+    // Expunging one of two memberships keeps the message.
+    assert_eq!(a.expunge(MailboxId::INBOX, &[1]).unwrap(), vec![1]);
+    assert_eq!(a.email_state(e1).unwrap().unwrap().mailboxes, vec![(archive, 1)]);
+
+    let kinds: Vec<String> = a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["Added", "Added", "Added", "Added", "Removed", "Removed", "Destroyed", "Removed"]);
+}
+
+#[test]
+fn mailboxes_rename_with_children_and_delete() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "r@example.com", &[]);
+    let a = account_of(&store, "r@example.com");
+    a.create_mailbox("Work", None, NOW).unwrap();
+    let child = a.create_mailbox("Work/2026", None, NOW).unwrap();
+    assert!(matches!(a.create_mailbox("Work", None, NOW), Err(Error::MailboxExists)));
+    a.rename_mailbox("Work", "Job", NOW).unwrap();
+    assert!(a.mailbox_by_name("Work").unwrap().is_none());
+    assert_eq!(a.mailbox_by_name("Job/2026").unwrap().unwrap().id, child.id);
+    assert!(a.delete_mailbox("Job").is_err(), "has children");
+    a.delete_mailbox("Job/2026").unwrap();
+    a.delete_mailbox("Job").unwrap();
+    assert!(a.delete_mailbox("INBOX").is_err());
+
+    deliver(&store, "r@example.com", b"Subject: x\r\n\r\nx\r\n").unwrap();
+    a.rename_mailbox("inbox", "Old Inbox", NOW).unwrap();
+    assert!(a.uids(MailboxId::INBOX).unwrap().is_empty(), "renaming INBOX moves its mail out");
+    assert_eq!(a.uids(a.mailbox_by_name("Old Inbox").unwrap().unwrap().id).unwrap().len(), 1);
+}

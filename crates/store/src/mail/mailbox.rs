@@ -181,6 +181,107 @@ impl Account {
     }
 }
 
+/// What a mailbox update may change.
+#[derive(Debug, Default, Clone)]
+pub struct MailboxPatch {
+    pub subscribed: Option<bool>,
+    pub retention_days: Option<Option<u32>>,
+    pub sort_order: Option<u32>,
+    pub role: Option<Option<Role>>,
+}
+
+impl Account {
+    /// Renames a mailbox and every mailbox below it (`a` -> `b` moves `a/x` to
+    /// `b/x`). Renaming INBOX is RFC 3501's special case: its messages move to a
+    /// new mailbox with the new name and INBOX stays, empty.
+    pub fn rename_mailbox(&self, from: &str, to: &str, now: UnixTime) -> Result<()> {
+        self.check_writable()?;
+        validate_name(to)?;
+        let source = self.mailbox_by_name(from)?.ok_or(Error::NoMailbox)?;
+        if self.mailbox_by_name(to)?.is_some() {
+            return Err(Error::MailboxExists);
+        }
+        if source.id == MailboxId::INBOX {
+            let target = self.create_mailbox(to, None, now)?;
+            let uids: Vec<u32> = self.uids(MailboxId::INBOX)?.into_iter().map(|(u, _)| u).collect();
+            self.move_messages(MailboxId::INBOX, &uids, target.id)?;
+            return Ok(());
+        }
+        let prefix = format!("{}/", source.name);
+        let mut txn = self.begin()?;
+        let modseq = txn.modseq();
+        for mut m in self.mailboxes()? {
+            let new_name = if m.id == source.id {
+                to.to_owned()
+            } else if let Some(rest) = m.name.strip_prefix(&prefix) {
+                format!("{to}/{rest}")
+            } else {
+                continue;
+            };
+            txn.delete(name_key(&self.key, &m.name));
+            txn.put(name_key(&self.key, &new_name), &m.id);
+            m.name = new_name;
+            m.highest_modseq = modseq;
+            txn.put_mailbox(&m);
+            txn.log(Change::MailboxUpdated { mailbox: m.id });
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a mailbox and expunges its messages. INBOX cannot be deleted;
+    /// a mailbox with children cannot either (the caller decides whether to
+    /// keep it as a \Noselect parent).
+    pub fn delete_mailbox(&self, name: &str) -> Result<()> {
+        self.check_writable()?;
+        let m = self.mailbox_by_name(name)?.ok_or(Error::NoMailbox)?;
+        if m.id == MailboxId::INBOX {
+            return Err(Error::invalid("mailbox", "INBOX cannot be deleted"));
+        }
+        let prefix = format!("{}/", m.name);
+        if self.mailboxes()?.iter().any(|c| c.name.starts_with(&prefix)) {
+            return Err(Error::invalid("mailbox", "it has child mailboxes"));
+        }
+        let uids: Vec<u32> = self.uids(m.id)?.into_iter().map(|(u, _)| u).collect();
+        self.expunge(m.id, &uids)?;
+        let mut txn = self.begin()?;
+        txn.delete(record_key(m.id));
+        txn.delete(name_key(&self.key, &m.name));
+        txn.log(Change::MailboxDestroyed { mailbox: m.id });
+        txn.commit()?;
+        Ok(())
+    }
+
+    pub fn update_mailbox(&self, id: MailboxId, patch: MailboxPatch) -> Result<Mailbox> {
+        let mut txn = self.begin()?;
+        let mut m = self.mailbox(id)?.ok_or(Error::NoMailbox)?;
+        if let Some(s) = patch.subscribed {
+            m.subscribed = s;
+        }
+        if let Some(r) = patch.retention_days {
+            m.retention_days = r;
+        }
+        if let Some(o) = patch.sort_order {
+            m.sort_order = o;
+        }
+        if let Some(r) = patch.role {
+            m.role = r;
+        }
+        m.highest_modseq = txn.modseq();
+        txn.put_mailbox(&m);
+        txn.log(Change::MailboxUpdated { mailbox: id });
+        txn.commit()?;
+        Ok(m)
+    }
+}
+
+fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.chars().any(char::is_control) {
+        return Err(Error::invalid("mailbox name", "empty component or control character"));
+    }
+    Ok(())
+}
+
 impl WriteTxn<'_> {
     pub(crate) fn put_mailbox(&mut self, m: &Mailbox) {
         self.put(record_key(m.id), m);

@@ -123,7 +123,7 @@ impl Account {
         txn.put_mailbox(&mailbox);
         txn.counters.bytes += size;
         txn.counters.messages += 1;
-        txn.log(Change::EmailCreated {
+        txn.log(Change::Added {
             email,
             mailbox: mailbox.id,
             uid,
@@ -161,7 +161,7 @@ impl Account {
     }
 }
 
-fn check(q: crate::directory::Quota, bytes: u64, messages: u64, size: u64) -> Result<()> {
+pub(crate) fn check(q: crate::directory::Quota, bytes: u64, messages: u64, size: u64) -> Result<()> {
     if let Some(max) = q.bytes {
         if size > max {
             return Err(Error::OverQuota(QuotaExceeded { alone: true }));

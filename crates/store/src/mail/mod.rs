@@ -6,7 +6,9 @@
 pub mod blob;
 pub mod mailbox;
 pub mod message;
+pub mod ops;
 mod thread;
 
-pub use mailbox::{Mailbox, MailboxId, Role};
+pub use mailbox::{Mailbox, MailboxId, MailboxPatch, Role};
 pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage};
+pub use ops::{KeywordOp, KeywordResult};
