@@ -23,10 +23,7 @@ fn assert_clean(s: &Setup, when: &str) {
 fn canaries_are_in_no_file_after_delivery_restart_and_compaction() {
     let s = Setup::new();
     let login = format!("{CANARY}@example-canary.test");
-    s.create(
-        &login,
-        &["--alias", &format!("alias-{CANARY}@example-canary.test")],
-    );
+    s.create(&login, &["--alias", &format!("alias-{CANARY}@example-canary.test")]);
     let server = s.start();
     let message = format!(
         "From: {CANARY} <sender@example.org>\r\nTo: <{login}>\r\nSubject: secret {CANARY} subject\r\nMIME-Version: 1.0\r\n\
@@ -36,11 +33,7 @@ fn canaries_are_in_no_file_after_delivery_restart_and_compaction() {
     );
     let mut c = Lmtp::connect(server.lmtp);
     for i in 0..20 {
-        let r = c.deliver(
-            "sender@example.org",
-            &[&login],
-            message.replace("secret", &format!("secret{i}")).as_bytes(),
-        );
+        let r = c.deliver("sender@example.org", &[&login], message.replace("secret", &format!("secret{i}")).as_bytes());
         assert!(r[0].starts_with("250"), "{r:?}");
     }
     assert_clean(&s, "after delivery");
@@ -53,8 +46,7 @@ fn canaries_are_in_no_file_after_delivery_restart_and_compaction() {
 
     // Full compaction of every database, as the engine does it for purges.
     {
-        let engine =
-            Arc::new(tresor_kv_rocksdb::RocksEngine::open(&s.data(), &Default::default()).unwrap());
+        let engine = Arc::new(tresor_kv_rocksdb::RocksEngine::open(&s.data(), &Default::default()).unwrap());
         engine.main().compact(None).unwrap();
         engine.keyring().compact(None).unwrap();
         for n in engine.shards().unwrap() {
@@ -64,13 +56,6 @@ fn canaries_are_in_no_file_after_delivery_restart_and_compaction() {
     assert_clean(&s, "after full compaction");
     // And the mail is all still there, readable with the key.
     let files = s.export(&login);
-    assert_eq!(
-        files.iter().filter(|(p, _)| p.ends_with(".eml")).count(),
-        20
-    );
-    assert!(
-        files
-            .iter()
-            .any(|(_, b)| b.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()))
-    );
+    assert_eq!(files.iter().filter(|(p, _)| p.ends_with(".eml")).count(), 20);
+    assert!(files.iter().any(|(_, b)| b.windows(CANARY.len()).any(|w| w == CANARY.as_bytes())));
 }

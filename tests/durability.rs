@@ -11,9 +11,7 @@ use std::{
 };
 
 fn message(conn: usize, i: usize) -> Vec<u8> {
-    let filler: String = (0..(i * 37 % 3000))
-        .map(|n| (b'a' + (n % 26) as u8) as char)
-        .collect();
+    let filler: String = (0..(i * 37 % 3000)).map(|n| (b'a' + (n % 26) as u8) as char).collect();
     format!("From: s@example.org\r\nSubject: c{conn} m{i}\r\nMessage-ID: <c{conn}.m{i}@durability.test>\r\n\r\nconnection {conn} message {i}\r\n{filler}\r\n").into_bytes()
 }
 
@@ -36,15 +34,10 @@ fn acknowledged_mail_survives_kill_9_exactly_once() {
                 for i in 0..50 {
                     let m = message(conn, i);
                     let rcpt = format!("d{}@example.com", (conn + i) % 4);
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        c.deliver("s@example.org", &[&rcpt], &m)
-                    }));
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.deliver("s@example.org", &[&rcpt], &m)));
                     match result {
                         Ok(r) if r[0].starts_with("250") => {
-                            acked
-                                .lock()
-                                .unwrap()
-                                .insert(format!("c{conn}.m{i}@durability.test"), m);
+                            acked.lock().unwrap().insert(format!("c{conn}.m{i}@durability.test"), m);
                             count.fetch_add(1, Ordering::SeqCst);
                         }
                         _ => return, // the server is gone
@@ -61,11 +54,7 @@ fn acknowledged_mail_survives_kill_9_exactly_once() {
         let _ = w.join();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(
-        acked.len() >= 100 && acked.len() < 200,
-        "killed midway: {} acknowledged",
-        acked.len()
-    );
+    assert!(acked.len() >= 100 && acked.len() < 200, "killed midway: {} acknowledged", acked.len());
 
     // Restart (recovery runs), then read everything back.
     let server = s.start();
@@ -78,12 +67,7 @@ fn acknowledged_mail_survives_kill_9_exactly_once() {
             }
             let body = without_return_path(&stored);
             let text = String::from_utf8_lossy(body);
-            let id = text
-                .split("Message-ID: <")
-                .nth(1)
-                .and_then(|r| r.split('>').next())
-                .expect("message id")
-                .to_owned();
+            let id = text.split("Message-ID: <").nth(1).and_then(|r| r.split('>').next()).expect("message id").to_owned();
             *seen.entry(id.clone()).or_default() += 1;
             if let Some(sent) = acked.get(&id) {
                 assert_eq!(body, &sent[..], "{id} is not byte-identical");
@@ -95,20 +79,12 @@ fn acknowledged_mail_survives_kill_9_exactly_once() {
         }
     }
     for id in acked.keys() {
-        assert_eq!(
-            seen.get(id),
-            Some(&1),
-            "{id} acknowledged but stored {:?} times",
-            seen.get(id)
-        );
+        assert_eq!(seen.get(id), Some(&1), "{id} acknowledged but stored {:?} times", seen.get(id));
     }
     assert!(seen.values().all(|n| *n == 1), "a message stored twice");
 }
 
 fn parse_id(id: &str) -> (usize, usize) {
     let (c, rest) = id.trim_start_matches('c').split_once(".m").unwrap();
-    (
-        c.parse().unwrap(),
-        rest.split('@').next().unwrap().parse().unwrap(),
-    )
+    (c.parse().unwrap(), rest.split('@').next().unwrap().parse().unwrap())
 }

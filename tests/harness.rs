@@ -26,16 +26,8 @@ impl Setup {
     /// `edit` may change the generated config text before the first start.
     pub fn with(edit: impl FnOnce(&mut String)) -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(BIN)
-            .args(["init", "--data-dir"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(BIN).args(["init", "--data-dir"]).arg(dir.path()).output().unwrap();
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
         let path = dir.path().join("config.toml");
         let mut text = std::fs::read_to_string(&path).unwrap();
         text = text.replace("[\"127.0.0.1:24\"]", "[\"127.0.0.1:0\"]");
@@ -63,23 +55,14 @@ impl Setup {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
 
     /// Runs a CLI command that must succeed; returns its stdout.
     pub fn ok(&self, args: &[&str], stdin: &str) -> String {
         let out = self.cli(args, stdin);
-        assert!(
-            out.status.success(),
-            "tresor {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "tresor {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -91,9 +74,7 @@ impl Setup {
 
     /// The `messages:` line of `account show`.
     pub fn messages(&self, login: &str) -> u64 {
-        field(&self.ok(&["account", "show", login], ""), "messages")
-            .parse()
-            .unwrap()
+        field(&self.ok(&["account", "show", login], ""), "messages").parse().unwrap()
     }
 
     pub fn start(&self) -> Server {
@@ -102,14 +83,8 @@ impl Setup {
 
     /// Exports an account and returns its files (path -> bytes).
     pub fn export(&self, login: &str) -> Vec<(String, Vec<u8>)> {
-        let out = self
-            .dir
-            .path()
-            .join(format!("export-{}.tar", rand_suffix()));
-        self.ok(
-            &["account", "export", login, "--out", out.to_str().unwrap()],
-            "",
-        );
+        let out = self.dir.path().join(format!("export-{}.tar", rand_suffix()));
+        self.ok(&["account", "export", login, "--out", out.to_str().unwrap()], "");
         let mut files = Vec::new();
         let mut archive = tar::Archive::new(std::fs::File::open(&out).unwrap());
         for entry in archive.entries().unwrap() {
@@ -126,10 +101,7 @@ impl Setup {
 
 pub fn field(text: &str, name: &str) -> String {
     let prefix = format!("{name}: ");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no {name}: line in {text:?}"))
-        .to_owned()
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name}: line in {text:?}")).to_owned()
 }
 
 fn rand_suffix() -> u64 {
@@ -171,10 +143,7 @@ impl Server {
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            lmtp: lmtp.expect("no lmtp listener"),
-        }
+        Server { child, lmtp: lmtp.expect("no lmtp listener") }
     }
 
     pub fn pid(&self) -> u32 {
@@ -203,11 +172,7 @@ impl Drop for Server {
 }
 
 pub fn signal(pid: u32, sig: &str) {
-    let ok = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
+    let ok = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status().unwrap();
     assert!(ok.success());
 }
 
@@ -221,10 +186,7 @@ impl Lmtp {
     pub fn connect(addr: SocketAddr) -> Lmtp {
         let s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut c = Lmtp {
-            r: BufReader::new(s.try_clone().unwrap()),
-            w: s,
-        };
+        let mut c = Lmtp { r: BufReader::new(s.try_clone().unwrap()), w: s };
         let greeting = c.reply();
         assert!(greeting.starts_with("220 "), "{greeting}");
         let lhlo = c.cmd("LHLO test.example");
@@ -310,8 +272,7 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
-            {
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
                 hits.push(p);
             }
         }

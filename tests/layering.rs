@@ -9,16 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo metadata: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        std::process::Command::new(cargo).args(["metadata", "--format-version", "1", "--no-deps"]).current_dir(root).output().unwrap();
+    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut g = BTreeMap::new();
     for p in meta["packages"].as_array().unwrap() {
@@ -65,50 +58,25 @@ fn the_crate_dag_points_only_down() {
     };
     for (krate, deps) in &g {
         for d in deps.iter().filter(|d| d.starts_with("tresor-")) {
-            assert!(
-                layer(d) < layer(krate),
-                "{krate} -> {d} points up or sideways"
-            );
+            assert!(layer(d) < layer(krate), "{krate} -> {d} points up or sideways");
         }
     }
     for p in PROTOCOLS {
         for q in PROTOCOLS {
-            assert!(
-                !g.get(*p).is_some_and(|d| d.contains(*q)),
-                "protocol {p} depends on protocol {q}"
-            );
+            assert!(!g.get(*p).is_some_and(|d| d.contains(*q)), "protocol {p} depends on protocol {q}");
         }
     }
-    let rocks_users: Vec<_> = g
-        .iter()
-        .filter(|(_, d)| d.iter().any(|n| n == "rocksdb" || n == "librocksdb-sys"))
-        .map(|(k, _)| k.as_str())
-        .collect();
-    assert_eq!(
-        rocks_users,
-        ["tresor-kv-rocksdb"],
-        "only the engine crate links RocksDB"
-    );
+    let rocks_users: Vec<_> =
+        g.iter().filter(|(_, d)| d.iter().any(|n| n == "rocksdb" || n == "librocksdb-sys")).map(|(k, _)| k.as_str()).collect();
+    assert_eq!(rocks_users, ["tresor-kv-rocksdb"], "only the engine crate links RocksDB");
     for seam in ["tresor-kv", "tresor-store"] {
         let all = closure(&g, seam);
         assert!(
-            !all.iter()
-                .any(|n| n == "rocksdb" || n == "librocksdb-sys" || n == "tresor-kv-rocksdb"),
+            !all.iter().any(|n| n == "rocksdb" || n == "librocksdb-sys" || n == "tresor-kv-rocksdb"),
             "{seam} has RocksDB in its dependency tree"
         );
     }
-    assert!(
-        !closure(&g, "tresor-store")
-            .iter()
-            .any(|n| PROTOCOLS.contains(&n.as_str())),
-        "the store knows no protocol"
-    );
+    assert!(!closure(&g, "tresor-store").iter().any(|n| PROTOCOLS.contains(&n.as_str())), "the store knows no protocol");
 }
 
-const PROTOCOLS: &[&str] = &[
-    "tresor-lmtp",
-    "tresor-imap",
-    "tresor-imap-wire",
-    "tresor-jmap",
-    "tresor-dav",
-];
+const PROTOCOLS: &[&str] = &["tresor-lmtp", "tresor-imap", "tresor-imap-wire", "tresor-jmap", "tresor-dav"];

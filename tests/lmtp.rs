@@ -16,20 +16,11 @@ fn delivers_to_login_alias_and_plus_address_with_one_reply_each() {
     let mut c = Lmtp::connect(server.lmtp);
     let replies = c.deliver(
         "sender@example.org",
-        &[
-            "alice@example.com",
-            "a.smith@example.com",
-            "alice+lists@example.com",
-            "nobody@example.com",
-            "bob@example.com",
-        ],
+        &["alice@example.com", "a.smith@example.com", "alice+lists@example.com", "nobody@example.com", "bob@example.com"],
         &msg("m1"),
     );
     assert_eq!(replies.len(), 5, "{replies:?}");
-    assert!(
-        replies[0].starts_with("550 5.1.1"),
-        "unknown recipient refused at RCPT: {replies:?}"
-    );
+    assert!(replies[0].starts_with("550 5.1.1"), "unknown recipient refused at RCPT: {replies:?}");
     for r in &replies[1..] {
         assert!(r.starts_with("250 2."), "{r}");
     }
@@ -37,22 +28,14 @@ fn delivers_to_login_alias_and_plus_address_with_one_reply_each() {
     assert_eq!(s.messages("alice@example.com"), 3);
     assert_eq!(s.messages("bob@example.com"), 1);
     let files = s.export("bob@example.com");
-    let (_, stored) = files
-        .iter()
-        .find(|(p, _)| p.starts_with("mail/INBOX/"))
-        .unwrap();
-    assert_eq!(
-        without_return_path(stored),
-        msg("m1"),
-        "dot-unstuffed and byte-identical"
-    );
+    let (_, stored) = files.iter().find(|(p, _)| p.starts_with("mail/INBOX/")).unwrap();
+    assert_eq!(without_return_path(stored), msg("m1"), "dot-unstuffed and byte-identical");
     assert!(stored.starts_with(b"Return-Path: <sender@example.org>\r\n"));
 }
 
 #[test]
 fn quota_and_size_limits_answer_with_their_codes() {
-    let s =
-        Setup::with(|c| *c = c.replace("max_message_size = \"64M\"", "max_message_size = \"2K\""));
+    let s = Setup::with(|c| *c = c.replace("max_message_size = \"64M\"", "max_message_size = \"2K\""));
     s.create("small@example.com", &["--quota", "1K"]);
     s.create("roomy@example.com", &[]);
     let server = s.start();
@@ -63,31 +46,18 @@ fn quota_and_size_limits_answer_with_their_codes() {
     m.extend_from_slice(&body);
     m.extend_from_slice(b"\r\n");
     assert!(c.deliver("s@example.org", &["small@example.com"], &m)[0].starts_with("250"));
-    let r = c.deliver(
-        "s@example.org",
-        &["small@example.com", "roomy@example.com"],
-        &m,
-    );
+    let r = c.deliver("s@example.org", &["small@example.com", "roomy@example.com"], &m);
     assert!(r[0].starts_with("452 4.2.2"), "quota full: {r:?}");
-    assert!(
-        r[1].starts_with("250"),
-        "the other recipient still gets it: {r:?}"
-    );
+    assert!(r[1].starts_with("250"), "the other recipient still gets it: {r:?}");
 
     let mut big = b"Subject: big\r\n\r\n".to_vec();
     big.extend(std::iter::repeat_n(b"0123456789abcdef\r\n".as_slice(), 200).flatten());
     let r = c.cmd("MAIL FROM:<s@example.org> SIZE=5000");
     assert!(r.starts_with("552 5.3.4"), "declared size over SIZE: {r}");
     let r = c.deliver("s@example.org", &["roomy@example.com"], &big);
-    assert!(
-        r[0].starts_with("552 5.3.4"),
-        "actual size over SIZE: {r:?}"
-    );
+    assert!(r[0].starts_with("552 5.3.4"), "actual size over SIZE: {r:?}");
     let r = c.deliver("s@example.org", &["small@example.com"], &big[..1500]);
-    assert!(
-        r[0].starts_with("552 5.2.2"),
-        "alone larger than the quota: {r:?}"
-    );
+    assert!(r[0].starts_with("552 5.2.2"), "alone larger than the quota: {r:?}");
     drop(server);
     assert_eq!(s.messages("small@example.com"), 1);
     assert_eq!(s.messages("roomy@example.com"), 1);
@@ -111,10 +81,7 @@ fn bad_input_gets_clear_replies_and_the_server_keeps_serving() {
     assert!(r.starts_with("500 5.5.2"), "100 kB line: {r}");
     bad.send(b"\xff\xfe\x80 junk \xc3\x28\r\n");
     let r = bad.reply();
-    assert!(
-        r.starts_with("500") || r.starts_with("501"),
-        "8-bit junk: {r}"
-    );
+    assert!(r.starts_with("500") || r.starts_with("501"), "8-bit junk: {r}");
     let r = bad.cmd("NOOP");
     assert!(r.starts_with("250"), "session goes on: {r}");
 
@@ -141,11 +108,7 @@ fn bad_input_gets_clear_replies_and_the_server_keeps_serving() {
 
     // Meanwhile another client is served normally.
     let mut good = Lmtp::connect(server.lmtp);
-    let r = good.deliver(
-        "x@example.org",
-        &["victim@example.com"],
-        b"Subject: fine\r\n\r\nstill works\r\n",
-    );
+    let r = good.deliver("x@example.org", &["victim@example.com"], b"Subject: fine\r\n\r\nstill works\r\n");
     assert!(r[0].starts_with("250"), "{r:?}");
     assert!(good.cmd("QUIT").starts_with("221"));
     drop(server);

@@ -9,5 +9,6 @@ mod canary;
 mod cli;
 mod durability;
 mod layering;
+mod lifecycle;
 mod lmtp;
 mod tamper;

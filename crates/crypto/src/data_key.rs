@@ -41,10 +41,8 @@ impl DataKey {
         let hk = hkdf::Hkdf::<Sha256>::new(Some(b"tresor data key v1"), &raw);
         let mut aead = [0u8; 32];
         let mut index = [0u8; 32];
-        hk.expand(b"aead", &mut aead)
-            .expect("32 bytes is a valid HKDF length");
-        hk.expand(b"name-index", &mut index)
-            .expect("32 bytes is a valid HKDF length");
+        hk.expand(b"aead", &mut aead).expect("32 bytes is a valid HKDF length");
+        hk.expand(b"name-index", &mut index).expect("32 bytes is a valid HKDF length");
         let key = DataKey { raw, aead, index };
         raw.zeroize();
         key
@@ -71,13 +69,7 @@ impl DataKey {
         let cipher = XChaCha20Poly1305::new((&self.aead).into());
         let aad = aad(cf, key);
         let ct = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
         let mut out = Vec::with_capacity(SEAL_OVERHEAD + plaintext.len());
         out.push(SEAL_V1);
@@ -92,22 +84,13 @@ impl DataKey {
         }
         let (nonce, ct) = sealed[1..].split_at(NONCE_LEN);
         let cipher = XChaCha20Poly1305::new((&self.aead).into());
-        cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: &aad(cf, key),
-                },
-            )
-            .map_err(|_| CryptoError::Tampered)
+        cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad(cf, key) }).map_err(|_| CryptoError::Tampered)
     }
 
     /// HMAC-SHA256 of `name` under the index key, domain-separated so the same
     /// string hashes differently as a login and as a mailbox name.
     pub fn name_hash(&self, domain: &[u8], name: &[u8]) -> NameHash {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.index).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index).expect("HMAC takes any key length");
         mac.update(&(domain.len() as u32).to_be_bytes());
         mac.update(domain);
         mac.update(name);
@@ -147,19 +130,10 @@ mod tests {
     fn moved_or_foreign_values_fail() {
         let k = DataKey::generate();
         let sealed = k.seal(b"cf", b"k1", b"hello");
-        assert!(
-            k.open(b"cf", b"k2", &sealed).is_err(),
-            "moved to another key"
-        );
-        assert!(
-            k.open(b"cg", b"k1", &sealed).is_err(),
-            "moved to another cf"
-        );
+        assert!(k.open(b"cf", b"k2", &sealed).is_err(), "moved to another key");
+        assert!(k.open(b"cg", b"k1", &sealed).is_err(), "moved to another cf");
         assert!(k.open(b"c", b"fk1", &sealed).is_err(), "boundary shift");
-        assert!(
-            DataKey::generate().open(b"cf", b"k1", &sealed).is_err(),
-            "foreign key"
-        );
+        assert!(DataKey::generate().open(b"cf", b"k1", &sealed).is_err(), "foreign key");
         let mut flipped = sealed.clone();
         *flipped.last_mut().unwrap() ^= 1;
         assert!(k.open(b"cf", b"k1", &flipped).is_err(), "bit flip");
@@ -172,10 +146,7 @@ mod tests {
         let b = DataKey::from_bytes(*a.raw());
         assert_eq!(a.name_hash(b"login", b"x"), b.name_hash(b"login", b"x"));
         assert_ne!(a.name_hash(b"login", b"x"), a.name_hash(b"mailbox", b"x"));
-        assert_ne!(
-            a.name_hash(b"login", b"x"),
-            DataKey::generate().name_hash(b"login", b"x")
-        );
+        assert_ne!(a.name_hash(b"login", b"x"), DataKey::generate().name_hash(b"login", b"x"));
         assert_eq!(format!("{a:?}"), "DataKey([redacted])");
     }
 }

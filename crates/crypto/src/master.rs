@@ -31,30 +31,30 @@ impl MasterKey {
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
             .ok_or_else(|| CryptoError::MasterKey("file has no AGE-SECRET-KEY line".into()))?;
-        let identity = age::x25519::Identity::from_str(line)
-            .map_err(|e| CryptoError::MasterKey(format!("not an age X25519 identity: {e}")))?;
+        let identity =
+            age::x25519::Identity::from_str(line).map_err(|e| CryptoError::MasterKey(format!("not an age X25519 identity: {e}")))?;
         let recipient = identity.to_public();
-        Ok(MasterKey {
-            identity,
-            recipient,
-        })
+        Ok(MasterKey { identity, recipient })
     }
 
     pub fn wrap(&self, key: &DataKey) -> Vec<u8> {
-        age::encrypt(&self.recipient, key.raw())
-            .expect("age encryption to an X25519 recipient cannot fail in memory")
+        age::encrypt(&self.recipient, key.raw()).expect("age encryption to an X25519 recipient cannot fail in memory")
     }
 
     pub fn unwrap(&self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
-        let raw = Zeroizing::new(
-            age::decrypt(&self.identity, wrapped)
-                .map_err(|e| CryptoError::Unwrap(e.to_string()))?,
-        );
-        let bytes: [u8; 32] = raw
-            .as_slice()
-            .try_into()
-            .map_err(|_| CryptoError::Unwrap("wrapped key has the wrong length".into()))?;
+        let raw = Zeroizing::new(age::decrypt(&self.identity, wrapped).map_err(|e| CryptoError::Unwrap(e.to_string()))?);
+        let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| CryptoError::Unwrap("wrapped key has the wrong length".into()))?;
         Ok(DataKey::from_bytes(bytes))
+    }
+
+    /// A 256-bit secret derived from the master identity for one purpose
+    /// (`label`), e.g. the seed of the receipt-signing key: nothing else to keep.
+    pub fn derive_secret(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+        let ikm = Zeroizing::new(self.identity.to_string().expose_secret().as_bytes().to_vec());
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"tresor master derivation v1"), &ikm);
+        let mut out = Zeroizing::new([0u8; 32]);
+        hk.expand(label, &mut *out).expect("32 bytes is a valid HKDF length");
+        out
     }
 
     /// The public half, printable (`age1…`).

@@ -16,16 +16,12 @@ pub struct Cost {
 
 impl Default for Cost {
     fn default() -> Self {
-        Cost {
-            memory_kib: Params::DEFAULT_M_COST,
-            iterations: Params::DEFAULT_T_COST,
-        }
+        Cost { memory_kib: Params::DEFAULT_M_COST, iterations: Params::DEFAULT_T_COST }
     }
 }
 
 pub fn hash(password: &str, cost: Cost) -> Result<String, CryptoError> {
-    let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
-        .map_err(|e| CryptoError::Password(e.to_string()))?;
+    let params = Params::new(cost.memory_kib, cost.iterations, 1, None).map_err(|e| CryptoError::Password(e.to_string()))?;
     let salt = SaltString::generate(&mut OsRng);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
@@ -35,11 +31,7 @@ pub fn hash(password: &str, cost: Cost) -> Result<String, CryptoError> {
 
 /// Verifies with the parameters recorded in the hash itself.
 pub fn verify(phc: &str, password: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 #[cfg(test)]
@@ -48,10 +40,7 @@ mod tests {
 
     #[test]
     fn hash_and_verify() {
-        let cheap = Cost {
-            memory_kib: 64,
-            iterations: 1,
-        };
+        let cheap = Cost { memory_kib: 64, iterations: 1 };
         let h = hash("correct horse", cheap).unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify(&h, "correct horse"));

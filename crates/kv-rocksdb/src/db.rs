@@ -1,9 +1,9 @@
 //! One RocksDB instance as a [`tresor_kv::Db`].
 
 use rocksdb::{
-    BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamilyDescriptor, CompactOptions,
-    DBCompressionType, DBRecoveryMode, DBWithThreadMode, Direction, FlushOptions, IteratorMode,
-    LogLevel, MultiThreaded, Options, ReadOptions, WriteBatch, WriteBufferManager, WriteOptions,
+    BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamilyDescriptor, CompactOptions, DBCompressionType, DBRecoveryMode,
+    DBWithThreadMode, Direction, FlushOptions, IteratorMode, LogLevel, MultiThreaded, Options, ReadOptions, WriteBatch, WriteBufferManager,
+    WriteOptions,
 };
 use std::{ops::ControlFlow, path::Path};
 use tresor_kv::{Batch, Db, Error, Op, Result};
@@ -38,17 +38,13 @@ impl RocksDb {
                 names.push((*r).to_owned());
             }
         }
-        let descriptors = names
-            .iter()
-            .map(|n| ColumnFamilyDescriptor::new(n, cf_opts.clone()));
+        let descriptors = names.iter().map(|n| ColumnFamilyDescriptor::new(n, cf_opts.clone()));
         let db = Rocks::open_cf_descriptors(&db_opts, path, descriptors).map_err(map_err)?;
         Ok(RocksDb { db, cf_opts })
     }
 
     fn cf(&self, name: &str) -> Result<std::sync::Arc<rocksdb::BoundColumnFamily<'_>>> {
-        self.db
-            .cf_handle(name)
-            .ok_or_else(|| Error::NoKeyspace(name.to_owned()))
+        self.db.cf_handle(name).ok_or_else(|| Error::NoKeyspace(name.to_owned()))
     }
 }
 
@@ -125,20 +121,10 @@ impl Db for RocksDb {
 
     fn get(&self, ks: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let cf = self.cf(ks)?;
-        self.db
-            .get_pinned_cf(&cf, key)
-            .map(|v| v.map(|v| v.to_vec()))
-            .map_err(map_err)
+        self.db.get_pinned_cf(&cf, key).map(|v| v.map(|v| v.to_vec())).map_err(map_err)
     }
 
-    fn scan(
-        &self,
-        ks: &str,
-        from: &[u8],
-        to: &[u8],
-        reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<()> {
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()> {
         if from >= to {
             return Ok(());
         }
@@ -146,11 +132,7 @@ impl Db for RocksDb {
         let mut ro = ReadOptions::default();
         ro.set_iterate_lower_bound(from);
         ro.set_iterate_upper_bound(to);
-        let mode = if reverse {
-            IteratorMode::End
-        } else {
-            IteratorMode::From(from, Direction::Forward)
-        };
+        let mode = if reverse { IteratorMode::End } else { IteratorMode::From(from, Direction::Forward) };
         for item in self.db.iterator_cf_opt(&cf, ro, mode) {
             let (k, v) = item.map_err(map_err)?;
             if visit(&k, &v).is_break() {
@@ -191,8 +173,7 @@ impl Db for RocksDb {
                 continue;
             };
             self.db.flush_cf_opt(&cf, &fo).map_err(map_err)?;
-            self.db
-                .compact_range_cf_opt(&cf, None::<&[u8]>, None::<&[u8]>, &co);
+            self.db.compact_range_cf_opt(&cf, None::<&[u8]>, None::<&[u8]>, &co);
         }
         // A WAL is obsolete once every column family's memtable that used it is
         // flushed; flush the rest so the old WAL (holding the deleted values) goes.

@@ -22,12 +22,7 @@ pub struct Tuning {
 
 impl Default for Tuning {
     fn default() -> Self {
-        Tuning {
-            block_cache_bytes: 128 << 20,
-            write_buffer_bytes: 128 << 20,
-            open_shards: 64,
-            max_open_files_per_db: 64,
-        }
+        Tuning { block_cache_bytes: 128 << 20, write_buffer_bytes: 128 << 20, open_shards: 64, max_open_files_per_db: 64 }
     }
 }
 
@@ -51,33 +46,13 @@ struct ShardSet {
 
 impl RocksEngine {
     pub fn open(root: &Path, tuning: &Tuning) -> Result<Self> {
-        std::fs::create_dir_all(root.join("shards"))
-            .map_err(|e| Error::Io(format!("{}: {e}", root.display())))?;
+        std::fs::create_dir_all(root.join("shards")).map_err(|e| Error::Io(format!("{}: {e}", root.display())))?;
         let cache = Cache::new_lru_cache(tuning.block_cache_bytes);
-        let write_buffers = WriteBufferManager::new_write_buffer_manager_with_cache(
-            tuning.write_buffer_bytes,
-            false,
-            cache.clone(),
-        );
-        let shared = Shared {
-            cache,
-            write_buffers,
-            max_open_files: tuning.max_open_files_per_db,
-        };
-        let main = Arc::new(RocksDb::open(
-            &root.join("main"),
-            &[DIRECTORY, SCHEDULE, AUDIT],
-            &shared,
-        )?);
+        let write_buffers = WriteBufferManager::new_write_buffer_manager_with_cache(tuning.write_buffer_bytes, false, cache.clone());
+        let shared = Shared { cache, write_buffers, max_open_files: tuning.max_open_files_per_db };
+        let main = Arc::new(RocksDb::open(&root.join("main"), &[DIRECTORY, SCHEDULE, AUDIT], &shared)?);
         let keyring = Arc::new(RocksDb::open(&root.join("keyring"), &[KEYRING], &shared)?);
-        Ok(RocksEngine {
-            root: root.to_owned(),
-            shared,
-            main,
-            keyring,
-            shards: Mutex::default(),
-            open_shards: tuning.open_shards.max(1),
-        })
+        Ok(RocksEngine { root: root.to_owned(), shared, main, keyring, shards: Mutex::default(), open_shards: tuning.open_shards.max(1) })
     }
 
     fn shard_path(&self, n: u32) -> PathBuf {
@@ -123,9 +98,7 @@ impl Engine for RocksEngine {
     fn shards(&self) -> Result<Vec<u32>> {
         let dir = self.root.join("shards");
         let mut out = Vec::new();
-        for entry in
-            std::fs::read_dir(&dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?
-        {
+        for entry in std::fs::read_dir(&dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))? {
             let entry = entry.map_err(|e| Error::Io(e.to_string()))?;
             if let Some(n) = entry.file_name().to_str().and_then(|s| s.parse().ok()) {
                 out.push(n);
@@ -149,10 +122,7 @@ mod tests {
     #[test]
     fn shards_open_on_demand_and_reopen_after_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let tuning = Tuning {
-            open_shards: 2,
-            ..Tuning::default()
-        };
+        let tuning = Tuning { open_shards: 2, ..Tuning::default() };
         {
             let e = RocksEngine::open(dir.path(), &tuning).unwrap();
             assert_eq!(e.open_shards(), 0);
@@ -163,21 +133,14 @@ mod tests {
                 b.put("a1", vec![n as u8], *b"v");
                 s.write(b, true).unwrap();
             }
-            assert_eq!(
-                e.open_shards(),
-                2,
-                "idle shards beyond the bound are closed"
-            );
+            assert_eq!(e.open_shards(), 2, "idle shards beyond the bound are closed");
             let held = e.shard(0).unwrap();
             let again = e.shard(0).unwrap();
             assert!(Arc::ptr_eq(&held, &again));
             assert_eq!(e.shards().unwrap(), vec![0, 1, 2, 3]);
         }
         let e = RocksEngine::open(dir.path(), &tuning).unwrap();
-        assert_eq!(
-            e.shard(3).unwrap().get("a1", &[3]).unwrap().as_deref(),
-            Some(&b"v"[..])
-        );
+        assert_eq!(e.shard(3).unwrap().get("a1", &[3]).unwrap().as_deref(), Some(&b"v"[..]));
         assert!(e.main().get(DIRECTORY, b"x").unwrap().is_none());
     }
 
@@ -216,10 +179,7 @@ mod tests {
         e.keyring().compact(Some(KEYRING)).unwrap();
         drop(s);
         drop(e);
-        assert!(
-            !files_contain(dir.path(), b"CANARY-kv-rocksdb-7f3a"),
-            "a deleted value is still in a file"
-        );
+        assert!(!files_contain(dir.path(), b"CANARY-kv-rocksdb-7f3a"), "a deleted value is still in a file");
     }
 
     fn files_contain(dir: &Path, needle: &[u8]) -> bool {

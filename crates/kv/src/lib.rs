@@ -62,14 +62,7 @@ pub trait Db: Send + Sync {
     fn keyspaces(&self) -> Vec<String>;
     fn get(&self, ks: &str, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Visits `[from, to)` in key order (or reverse order), until `visit` breaks.
-    fn scan(
-        &self,
-        ks: &str,
-        from: &[u8],
-        to: &[u8],
-        reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<()>;
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()>;
     /// Applies `batch` atomically. With `sync`, returns only once the batch is on
     /// stable storage (the WAL fsynced); concurrent synced writers share an fsync.
     fn write(&self, batch: Batch, sync: bool) -> Result<()>;
@@ -109,39 +102,18 @@ impl Batch {
         Batch::default()
     }
 
-    pub fn put(
-        &mut self,
-        ks: &str,
-        key: impl Into<Vec<u8>>,
-        value: impl Into<Vec<u8>>,
-    ) -> &mut Self {
-        self.ops.push(Op::Put {
-            ks: ks.to_owned(),
-            key: key.into(),
-            value: value.into(),
-        });
+    pub fn put(&mut self, ks: &str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> &mut Self {
+        self.ops.push(Op::Put { ks: ks.to_owned(), key: key.into(), value: value.into() });
         self
     }
 
     pub fn delete(&mut self, ks: &str, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.ops.push(Op::Delete {
-            ks: ks.to_owned(),
-            key: key.into(),
-        });
+        self.ops.push(Op::Delete { ks: ks.to_owned(), key: key.into() });
         self
     }
 
-    pub fn delete_range(
-        &mut self,
-        ks: &str,
-        from: impl Into<Vec<u8>>,
-        to: impl Into<Vec<u8>>,
-    ) -> &mut Self {
-        self.ops.push(Op::DeleteRange {
-            ks: ks.to_owned(),
-            from: from.into(),
-            to: to.into(),
-        });
+    pub fn delete_range(&mut self, ks: &str, from: impl Into<Vec<u8>>, to: impl Into<Vec<u8>>) -> &mut Self {
+        self.ops.push(Op::DeleteRange { ks: ks.to_owned(), from: from.into(), to: to.into() });
         self
     }
 

@@ -27,11 +27,7 @@ impl MemoryDb {
 
 impl Db for MemoryDb {
     fn create_keyspace(&self, name: &str) -> Result<()> {
-        self.keyspaces
-            .lock()
-            .unwrap()
-            .entry(name.to_owned())
-            .or_default();
+        self.keyspaces.lock().unwrap().entry(name.to_owned()).or_default();
         Ok(())
     }
 
@@ -46,21 +42,10 @@ impl Db for MemoryDb {
 
     fn get(&self, ks: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let map = self.keyspaces.lock().unwrap();
-        Ok(map
-            .get(ks)
-            .ok_or_else(|| Error::NoKeyspace(ks.into()))?
-            .get(key)
-            .cloned())
+        Ok(map.get(ks).ok_or_else(|| Error::NoKeyspace(ks.into()))?.get(key).cloned())
     }
 
-    fn scan(
-        &self,
-        ks: &str,
-        from: &[u8],
-        to: &[u8],
-        reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<()> {
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()> {
         // Copy out first so `visit` may call back into the engine.
         let items: Vec<(Vec<u8>, Vec<u8>)> = {
             let map = self.keyspaces.lock().unwrap();
@@ -68,10 +53,7 @@ impl Db for MemoryDb {
             if from >= to {
                 return Ok(());
             }
-            space
-                .range(from.to_vec()..to.to_vec())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
+            space.range(from.to_vec()..to.to_vec()).map(|(k, v)| (k.clone(), v.clone())).collect()
         };
         let mut visit_one = |(k, v): &(Vec<u8>, Vec<u8>)| visit(k, v).is_break();
         if reverse {
@@ -101,9 +83,7 @@ impl Db for MemoryDb {
                     map.get_mut(&ks).unwrap().remove(&key);
                 }
                 Op::DeleteRange { ks, from, to } => {
-                    map.get_mut(&ks)
-                        .unwrap()
-                        .retain(|k, _| k < &from || k >= &to);
+                    map.get_mut(&ks).unwrap().retain(|k, _| k < &from || k >= &to);
                 }
             }
         }
@@ -124,11 +104,7 @@ pub struct MemoryEngine {
 impl Default for MemoryEngine {
     fn default() -> Self {
         MemoryEngine {
-            main: Arc::new(MemoryDb::with_keyspaces(&[
-                crate::DIRECTORY,
-                crate::SCHEDULE,
-                crate::AUDIT,
-            ])),
+            main: Arc::new(MemoryDb::with_keyspaces(&[crate::DIRECTORY, crate::SCHEDULE, crate::AUDIT])),
             keyring: Arc::new(MemoryDb::with_keyspaces(&[crate::KEYRING])),
             shards: Mutex::default(),
         }
@@ -167,17 +143,12 @@ mod tests {
     fn batches_scans_and_keyspaces() {
         let db = MemoryDb::with_keyspaces(&["a"]);
         let mut b = Batch::new();
-        b.put("a", *b"k1", *b"v1")
-            .put("a", *b"k2", *b"v2")
-            .put("a", *b"k3", *b"v3");
+        b.put("a", *b"k1", *b"v1").put("a", *b"k2", *b"v2").put("a", *b"k3", *b"v3");
         db.write(b, true).unwrap();
         assert_eq!(db.get("a", b"k2").unwrap().as_deref(), Some(&b"v2"[..]));
         let all = crate::collect(&db, "a", b"k", b"l").unwrap();
         assert_eq!(all.len(), 3);
-        assert_eq!(
-            crate::last(&db, "a", b"k", b"k3").unwrap().unwrap().0,
-            b"k2"
-        );
+        assert_eq!(crate::last(&db, "a", b"k", b"k3").unwrap().unwrap().0, b"k2");
         let mut b = Batch::new();
         b.delete_range("a", *b"k1", *b"k3");
         db.write(b, true).unwrap();
@@ -185,10 +156,6 @@ mod tests {
         let mut bad = Batch::new();
         bad.put("a", *b"x", *b"y").put("nope", *b"x", *b"y");
         assert!(db.write(bad, true).is_err());
-        assert_eq!(
-            db.get("a", b"x").unwrap(),
-            None,
-            "a failed batch writes nothing"
-        );
+        assert_eq!(db.get("a", b"x").unwrap(), None, "a failed batch writes nothing");
     }
 }

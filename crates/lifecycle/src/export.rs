@@ -42,12 +42,7 @@ pub struct FileEntry {
 }
 
 /// Writes the archive; `progress(done, total)` is called after each message.
-pub fn export(
-    account: &Account,
-    out: impl Write,
-    now: i64,
-    mut progress: impl FnMut(u64, u64),
-) -> Result<Manifest, Error> {
+pub fn export(account: &Account, out: impl Write, now: i64, mut progress: impl FnMut(u64, u64)) -> Result<Manifest, Error> {
     let mut tar = tar::Builder::new(out);
     let mailboxes = account.mailboxes()?;
     let total = account.counters().messages;
@@ -67,19 +62,11 @@ pub fn export(
             let raw = account.read_message(*email)?;
             let path = format!("mail/{dir}/{uid}.eml");
             append(&mut tar, &path, &raw, now)?;
-            manifest.files.push(FileEntry {
-                path,
-                size: raw.len() as u64,
-                sha256: hex(&Sha256::digest(&raw)),
-            });
+            manifest.files.push(FileEntry { path, size: raw.len() as u64, sha256: hex(&Sha256::digest(&raw)) });
             done += 1;
             progress(done, total);
         }
-        manifest.mailboxes.push(MailboxEntry {
-            name: mailbox.name.clone(),
-            path: format!("mail/{dir}"),
-            messages: uids.len() as u64,
-        });
+        manifest.mailboxes.push(MailboxEntry { name: mailbox.name.clone(), path: format!("mail/{dir}"), messages: uids.len() as u64 });
     }
     manifest.messages = done;
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
@@ -88,12 +75,7 @@ pub fn export(
     Ok(manifest)
 }
 
-fn append(
-    tar: &mut tar::Builder<impl Write>,
-    path: &str,
-    data: &[u8],
-    now: i64,
-) -> std::io::Result<()> {
+fn append(tar: &mut tar::Builder<impl Write>, path: &str, data: &[u8], now: i64) -> std::io::Result<()> {
     let mut h = tar::Header::new_gnu();
     h.set_size(data.len() as u64);
     h.set_mode(0o600);
@@ -108,27 +90,14 @@ fn folder_path(name: &str, id: MailboxId) -> String {
     let parts: Vec<String> = name
         .split('/')
         .map(|c| {
-            let c: String = c
-                .chars()
-                .map(|ch| {
-                    if ch.is_control() || ch == '\\' {
-                        '_'
-                    } else {
-                        ch
-                    }
-                })
-                .collect();
+            let c: String = c.chars().map(|ch| if ch.is_control() || ch == '\\' { '_' } else { ch }).collect();
             match c.as_str() {
                 "" | "." | ".." => format!("_{c}_"),
                 _ => c,
             }
         })
         .collect();
-    if parts.is_empty() {
-        format!("mailbox-{}", id.0)
-    } else {
-        parts.join("/")
-    }
+    if parts.is_empty() { format!("mailbox-{}", id.0) } else { parts.join("/") }
 }
 
 fn unique(path: String, used: &mut std::collections::HashSet<String>) -> String {

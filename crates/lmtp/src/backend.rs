@@ -11,11 +11,7 @@ pub trait Backend: Send + Sync + 'static {
     /// RCPT TO time. `address` is the forward-path without `<>`, as the client
     /// wrote it (source route dropped). `declared_size` is MAIL FROM's `SIZE=`, if
     /// any, so a mailbox that cannot hold the message can refuse it now.
-    fn check_recipient(
-        &self,
-        address: &str,
-        declared_size: Option<u64>,
-    ) -> impl Future<Output = RcptCheck> + Send;
+    fn check_recipient(&self, address: &str, declared_size: Option<u64>) -> impl Future<Output = RcptCheck> + Send;
 
     /// After the message is complete: once per transaction, with the recipients
     /// accepted at RCPT time, in order. Must return exactly one result per
@@ -83,10 +79,7 @@ pub enum DeliveryResult {
 // `debug!(?delivery)` cannot put them in a log.
 impl fmt::Debug for Recipient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Recipient")
-            .field("address", &"[redacted]")
-            .field("account", &self.account)
-            .finish()
+        f.debug_struct("Recipient").field("address", &"[redacted]").field("account", &self.account).finish()
     }
 }
 

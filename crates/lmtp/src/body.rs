@@ -19,12 +19,7 @@ pub(crate) struct Body {
 
 impl Body {
     pub(crate) fn new(limit: u64) -> Self {
-        Self {
-            bytes: Vec::new(),
-            limit,
-            overflowed: false,
-            prev_cr: false,
-        }
+        Self { bytes: Vec::new(), limit, overflowed: false, prev_cr: false }
     }
 
     pub(crate) fn overflowed(&self) -> bool {
@@ -72,11 +67,7 @@ impl Body {
     pub(crate) fn push_chunk(&mut self, data: &[u8]) {
         let mut start = 0;
         for (i, &b) in data.iter().enumerate() {
-            let after_cr = if i == 0 {
-                self.prev_cr
-            } else {
-                data[i - 1] == b'\r'
-            };
+            let after_cr = if i == 0 { self.prev_cr } else { data[i - 1] == b'\r' };
             if b == b'\n' && !after_cr {
                 self.push(&data[start..i]);
                 self.push(b"\r\n");
@@ -118,9 +109,7 @@ impl DataDecoder {
     /// The DATA command's own CRLF counts as the CRLF before a leading `.`: an
     /// empty message is `DATA CRLF . CRLF`.
     pub(crate) fn new() -> Self {
-        Self {
-            state: State::LineStart { after_crlf: true },
-        }
+        Self { state: State::LineStart { after_crlf: true } }
     }
 
     /// Feeds `input`; returns the octets consumed and whether the terminator was
@@ -130,10 +119,7 @@ impl DataDecoder {
         while i < input.len() {
             if self.state == State::Text {
                 // The hot path: copy a run of ordinary octets at once.
-                let run = input[i..]
-                    .iter()
-                    .position(|&b| b == b'\r' || b == b'\n')
-                    .unwrap_or(input.len() - i);
+                let run = input[i..].iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(input.len() - i);
                 body.push(&input[i..i + run]);
                 i += run;
                 if i == input.len() {
@@ -193,19 +179,11 @@ mod tests {
         for (n, chunk) in input.chunks(step).enumerate() {
             let (used, done) = decoder.decode(chunk, &mut body);
             if done {
-                let rest = [
-                    &chunk[used..],
-                    input.get((n + 1) * step..).unwrap_or_default(),
-                ]
-                .concat();
+                let rest = [&chunk[used..], input.get((n + 1) * step..).unwrap_or_default()].concat();
                 let overflowed = body.overflowed();
                 return Some((body.into_bytes(), rest, overflowed));
             }
-            assert_eq!(
-                used,
-                chunk.len(),
-                "an unfinished decode consumes everything"
-            );
+            assert_eq!(used, chunk.len(), "an unfinished decode consumes everything");
         }
         None
     }
@@ -213,11 +191,7 @@ mod tests {
     fn check(input: &[u8], message: &[u8], rest: &[u8]) {
         for step in [1, 2, 3, 5, input.len().max(1)] {
             let (got, got_rest, _) = decode(input, step, 1 << 20).expect("terminated");
-            assert_eq!(
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(message),
-                "step {step}"
-            );
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(message), "step {step}");
             assert_eq!(got_rest, rest, "step {step}");
         }
     }
@@ -234,11 +208,7 @@ mod tests {
 
     #[test]
     fn bare_lf_is_normalised_and_never_terminates() {
-        check(
-            b"a\nb\n.\nc\n.\r\nd\r\n.\n\r\n.\r\n",
-            b"a\r\nb\r\n.\r\nc\r\n.\r\nd\r\n.\r\n\r\n",
-            b"",
-        );
+        check(b"a\nb\n.\nc\n.\r\nd\r\n.\n\r\n.\r\n", b"a\r\nb\r\n.\r\nc\r\n.\r\nd\r\n.\r\n\r\n", b"");
     }
 
     #[test]

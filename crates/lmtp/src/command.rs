@@ -95,10 +95,7 @@ pub(crate) fn parse(line: &[u8]) -> Result<Command, ParseError> {
         Ok(Command::Vrfy)
     } else if is("HELP") {
         Ok(Command::Help)
-    } else if ["EXPN", "TURN", "ETRN", "ATRN", "AUTH", "STARTTLS", "BURL"]
-        .iter()
-        .any(|name| is(name))
-    {
+    } else if ["EXPN", "TURN", "ETRN", "ATRN", "AUTH", "STARTTLS", "BURL"].iter().any(|name| is(name)) {
         Ok(Command::NotImplemented)
     } else {
         Err(ParseError::Unrecognized)
@@ -106,19 +103,12 @@ pub(crate) fn parse(line: &[u8]) -> Result<Command, ParseError> {
 }
 
 fn trim_end(s: &[u8]) -> &[u8] {
-    let end = s
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(0, |i| i + 1);
+    let end = s.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
     &s[..end]
 }
 
 fn no_args(args: &[u8], command: Command, syntax: &'static str) -> Result<Command, ParseError> {
-    if args.is_empty() {
-        Ok(command)
-    } else {
-        Err(ParseError::Invalid(syntax))
-    }
+    if args.is_empty() { Ok(command) } else { Err(ParseError::Invalid(syntax)) }
 }
 
 /// Strips a case-insensitive `prefix` and the spaces after it. RFC 5321 allows no
@@ -138,8 +128,7 @@ fn parse_mail(args: &[u8]) -> Result<Command, ParseError> {
     if rest.first() != Some(&b'<') {
         return Err(ParseError::Invalid(reply::MAIL_SYNTAX));
     }
-    let (reverse_path, rest) =
-        parse_path(rest, Path::Reverse).ok_or(ParseError::Invalid(reply::BAD_SENDER))?;
+    let (reverse_path, rest) = parse_path(rest, Path::Reverse).ok_or(ParseError::Invalid(reply::BAD_SENDER))?;
     let mut size = None;
     let mut body = false;
     for (keyword, value) in params(rest)? {
@@ -167,8 +156,7 @@ fn parse_rcpt(args: &[u8]) -> Result<Command, ParseError> {
     if rest.first() != Some(&b'<') {
         return Err(ParseError::Invalid(reply::RCPT_SYNTAX));
     }
-    let (forward_path, rest) =
-        parse_path(rest, Path::Forward).ok_or(ParseError::Invalid(reply::BAD_RECIPIENT))?;
+    let (forward_path, rest) = parse_path(rest, Path::Forward).ok_or(ParseError::Invalid(reply::BAD_RECIPIENT))?;
     // We advertise no RCPT parameter (no DSN).
     if params(rest)?.next().is_some() {
         return Err(ParseError::Invalid(reply::UNSUPPORTED_PARAMETER));
@@ -179,14 +167,7 @@ fn parse_rcpt(args: &[u8]) -> Result<Command, ParseError> {
 /// `SIZE=digits`: `None` when malformed, `u64::MAX` when it overflows.
 fn parse_size(value: Option<&[u8]>) -> Option<u64> {
     let value = value.filter(|v| !v.is_empty() && v.iter().all(u8::is_ascii_digit))?;
-    Some(
-        value
-            .iter()
-            .try_fold(0u64, |n, &d| {
-                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-            })
-            .unwrap_or(u64::MAX),
-    )
+    Some(value.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0'))).unwrap_or(u64::MAX))
 }
 
 /// The ` keyword[=value]` parameters after a path (RFC 5321 4.1.2 esmtp-param).
@@ -194,24 +175,16 @@ fn params(rest: &[u8]) -> Result<impl Iterator<Item = (&[u8], Option<&[u8]>)>, P
     if !rest.is_empty() && rest[0] != b' ' {
         return Err(ParseError::Invalid(reply::PARAMETER_SYNTAX));
     }
-    let well_formed = rest
-        .split(|&b| b == b' ')
-        .filter(|p| !p.is_empty())
-        .all(|param| {
-            let (keyword, value) = split_param(param);
-            !keyword.is_empty()
-                && keyword
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-                && value.is_none_or(|v| v.iter().all(|&b| b.is_ascii_graphic() && b != b'='))
-        });
+    let well_formed = rest.split(|&b| b == b' ').filter(|p| !p.is_empty()).all(|param| {
+        let (keyword, value) = split_param(param);
+        !keyword.is_empty()
+            && keyword.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+            && value.is_none_or(|v| v.iter().all(|&b| b.is_ascii_graphic() && b != b'='))
+    });
     if !well_formed {
         return Err(ParseError::Invalid(reply::PARAMETER_SYNTAX));
     }
-    Ok(rest
-        .split(|&b| b == b' ')
-        .filter(|p| !p.is_empty())
-        .map(split_param))
+    Ok(rest.split(|&b| b == b' ').filter(|p| !p.is_empty()).map(split_param))
 }
 
 fn split_param(param: &[u8]) -> (&[u8], Option<&[u8]>) {
@@ -228,10 +201,7 @@ fn parse_bdat(args: &[u8]) -> Result<Command, ParseError> {
     if size.is_empty() || size.len() > 20 || !size.iter().all(u8::is_ascii_digit) {
         return Err(ParseError::BadBdat);
     }
-    let size = std::str::from_utf8(size)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or(ParseError::BadBdat)?;
+    let size = std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).ok_or(ParseError::BadBdat)?;
     let last = match words.next() {
         None => false,
         Some(word) if word.eq_ignore_ascii_case(b"LAST") => true,
@@ -260,10 +230,7 @@ fn parse_path(s: &[u8], kind: Path) -> Option<(String, &[u8])> {
     let mut i = 1; // past '<'
     if s.get(i) == Some(&b'@') {
         let colon = s[i..].iter().position(|&b| b == b':')?;
-        if !s[i..i + colon]
-            .iter()
-            .all(|&b| b.is_ascii_graphic() && b != b'<' && b != b'>')
-        {
+        if !s[i..i + colon].iter().all(|&b| b.is_ascii_graphic() && b != b'<' && b != b'>') {
             return None;
         }
         i += colon + 1;
@@ -292,10 +259,7 @@ fn parse_path(s: &[u8], kind: Path) -> Option<(String, &[u8])> {
         }
         i += 1;
     } else {
-        let n = s[i..]
-            .iter()
-            .take_while(|&&b| is_atext(b) || b == b'.')
-            .count();
+        let n = s[i..].iter().take_while(|&&b| is_atext(b) || b == b'.').count();
         if n == 0 {
             return None;
         }
@@ -315,19 +279,13 @@ fn parse_path(s: &[u8], kind: Path) -> Option<(String, &[u8])> {
         b'@' => {
             i += 1;
             if s.get(i) == Some(&b'[') {
-                let n = s[i + 1..]
-                    .iter()
-                    .take_while(|&&b| b.is_ascii_graphic() && !matches!(b, b'[' | b']' | b'\\'))
-                    .count();
+                let n = s[i + 1..].iter().take_while(|&&b| b.is_ascii_graphic() && !matches!(b, b'[' | b']' | b'\\')).count();
                 if n == 0 || s.get(i + 1 + n) != Some(&b']') {
                     return None;
                 }
                 i += n + 2;
             } else {
-                let n = s[i..]
-                    .iter()
-                    .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-                    .count();
+                let n = s[i..].iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.').count();
                 if n == 0 {
                     return None;
                 }
@@ -368,18 +326,14 @@ mod tests {
         };
         ok("RCPT TO:<a@b.example>", "a@b.example");
         ok("rcpt to: <a@b.example>", "a@b.example");
-        ok(
-            "RCPT TO:<@relay.example,@r2.example:a@b.example>",
-            "a@b.example",
-        );
+        ok("RCPT TO:<@relay.example,@r2.example:a@b.example>", "a@b.example");
         ok("RCPT TO:<\"John Doe\"@b.example>", "\"John Doe\"@b.example");
         ok("RCPT TO:<\"a\\\"b\"@b.example>", "\"a\\\"b\"@b.example");
         ok("RCPT TO:<a@[192.0.2.1]>", "a@[192.0.2.1]");
         ok("RCPT TO:<Postmaster>", "Postmaster");
         ok("RCPT TO:<a+tag@b.example>   ", "a+tag@b.example");
 
-        let bad =
-            |line: &[u8]| assert!(parse(line).is_err(), "{:?}", String::from_utf8_lossy(line));
+        let bad = |line: &[u8]| assert!(parse(line).is_err(), "{:?}", String::from_utf8_lossy(line));
         bad(b"RCPT TO:<>");
         bad(b"RCPT TO:a@b.example");
         bad(b"RCPT TO:<a@b.example");
@@ -400,73 +354,24 @@ mod tests {
             other => panic!("{line}: {other:?}"),
         };
         assert_eq!(from("MAIL FROM:<>"), (String::new(), None));
-        assert_eq!(
-            from("MAIL FROM:<a@b.example> SIZE=1000"),
-            ("a@b.example".into(), Some(1000))
-        );
-        assert_eq!(
-            from("MAIL FROM:<a@b.example> body=8bitmime size=5"),
-            ("a@b.example".into(), Some(5))
-        );
-        assert_eq!(
-            from("MAIL FROM:<> SIZE=99999999999999999999999").1,
-            Some(u64::MAX)
-        );
+        assert_eq!(from("MAIL FROM:<a@b.example> SIZE=1000"), ("a@b.example".into(), Some(1000)));
+        assert_eq!(from("MAIL FROM:<a@b.example> body=8bitmime size=5"), ("a@b.example".into(), Some(5)));
+        assert_eq!(from("MAIL FROM:<> SIZE=99999999999999999999999").1, Some(u64::MAX));
 
-        assert_eq!(
-            mail("MAIL FROM:<> SIZE=x"),
-            Err(ParseError::Invalid(reply::BAD_SIZE))
-        );
-        assert_eq!(
-            mail("MAIL FROM:<> SIZE"),
-            Err(ParseError::Invalid(reply::BAD_SIZE))
-        );
-        assert_eq!(
-            mail("MAIL FROM:<> SIZE=1 SIZE=2"),
-            Err(ParseError::Invalid(reply::DUPLICATE_PARAMETER))
-        );
-        assert_eq!(
-            mail("MAIL FROM:<> BODY=BINARYMIME"),
-            Err(ParseError::Invalid(reply::BAD_BODY))
-        );
-        assert_eq!(
-            mail("MAIL FROM:<> RET=FULL"),
-            Err(ParseError::Invalid(reply::UNSUPPORTED_PARAMETER))
-        );
-        assert_eq!(
-            mail("MAIL FROM:<> SIZE=1=2"),
-            Err(ParseError::Invalid(reply::PARAMETER_SYNTAX))
-        );
-        assert_eq!(
-            mail("MAIL TO:<>"),
-            Err(ParseError::Invalid(reply::MAIL_SYNTAX))
-        );
+        assert_eq!(mail("MAIL FROM:<> SIZE=x"), Err(ParseError::Invalid(reply::BAD_SIZE)));
+        assert_eq!(mail("MAIL FROM:<> SIZE"), Err(ParseError::Invalid(reply::BAD_SIZE)));
+        assert_eq!(mail("MAIL FROM:<> SIZE=1 SIZE=2"), Err(ParseError::Invalid(reply::DUPLICATE_PARAMETER)));
+        assert_eq!(mail("MAIL FROM:<> BODY=BINARYMIME"), Err(ParseError::Invalid(reply::BAD_BODY)));
+        assert_eq!(mail("MAIL FROM:<> RET=FULL"), Err(ParseError::Invalid(reply::UNSUPPORTED_PARAMETER)));
+        assert_eq!(mail("MAIL FROM:<> SIZE=1=2"), Err(ParseError::Invalid(reply::PARAMETER_SYNTAX)));
+        assert_eq!(mail("MAIL TO:<>"), Err(ParseError::Invalid(reply::MAIL_SYNTAX)));
     }
 
     #[test]
     fn bdat() {
-        assert_eq!(
-            mail("BDAT 10"),
-            Ok(Command::Bdat {
-                size: 10,
-                last: false
-            })
-        );
-        assert_eq!(
-            mail("bdat 0 last"),
-            Ok(Command::Bdat {
-                size: 0,
-                last: true
-            })
-        );
-        for bad in [
-            "BDAT",
-            "BDAT x",
-            "BDAT -1",
-            "BDAT 1 FIRST",
-            "BDAT 1 LAST x",
-            "BDAT 99999999999999999999",
-        ] {
+        assert_eq!(mail("BDAT 10"), Ok(Command::Bdat { size: 10, last: false }));
+        assert_eq!(mail("bdat 0 last"), Ok(Command::Bdat { size: 0, last: true }));
+        for bad in ["BDAT", "BDAT x", "BDAT -1", "BDAT 1 FIRST", "BDAT 1 LAST x", "BDAT 99999999999999999999"] {
             assert_eq!(mail(bad), Err(ParseError::BadBdat), "{bad}");
         }
     }

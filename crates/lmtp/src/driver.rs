@@ -36,12 +36,7 @@ const WRITE_THRESHOLD: usize = 64 * 1024;
 ///
 /// An I/O error from the stream, or `TimedOut` when the client stopped taking our
 /// replies for `idle_timeout`.
-pub async fn serve<S, B>(
-    stream: S,
-    backend: Arc<B>,
-    config: Arc<Config>,
-    shutdown: impl Future<Output = ()>,
-) -> io::Result<()>
+pub async fn serve<S, B>(stream: S, backend: Arc<B>, config: Arc<Config>, shutdown: impl Future<Output = ()>) -> io::Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     B: Backend,
@@ -73,11 +68,7 @@ enum Wake {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
-    async fn run<B: Backend>(
-        &mut self,
-        backend: &B,
-        shutdown: impl Future<Output = ()>,
-    ) -> io::Result<()> {
+    async fn run<B: Backend>(&mut self, backend: &B, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         tokio::pin!(shutdown);
         // A completed future must not be polled again.
         let mut shutdown_fired = false;
@@ -93,10 +84,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                         self.write_out().await?;
                     }
                 }
-                Event::CheckRecipient {
-                    address,
-                    declared_size,
-                } => {
+                Event::CheckRecipient { address, declared_size } => {
                     let check = backend.check_recipient(&address, declared_size).await;
                     self.session.answer_recipient(check);
                 }
@@ -150,12 +138,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
 /// A client that stops taking our replies must not hold the connection forever.
 async fn timed(limit: Duration, op: impl Future<Output = io::Result<()>>) -> io::Result<()> {
-    timeout(limit, op).await.unwrap_or_else(|_| {
-        Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "LMTP client stopped reading",
-        ))
-    })
+    timeout(limit, op).await.unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "LMTP client stopped reading")))
 }
 
 #[cfg(test)]
@@ -183,10 +166,7 @@ mod tests {
     impl Backend for Fake {
         async fn check_recipient(&self, address: &str, _declared_size: Option<u64>) -> RcptCheck {
             if address.ends_with("@example.com") && !address.starts_with("nobody@") {
-                RcptCheck::Accept(Recipient {
-                    address: address.to_owned(),
-                    account: 1,
-                })
+                RcptCheck::Accept(Recipient { address: address.to_owned(), account: 1 })
             } else {
                 RcptCheck::Unknown
             }
@@ -210,21 +190,13 @@ mod tests {
     }
 
     impl AsyncRead for Counted {
-        fn poll_read(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &mut ReadBuf<'_>,
-        ) -> Poll<io::Result<()>> {
+        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut self.inner).poll_read(cx, buf)
         }
     }
 
     impl AsyncWrite for Counted {
-        fn poll_write(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<io::Result<usize>> {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
             let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
             if matches!(poll, Poll::Ready(Ok(_))) {
                 self.writes.fetch_add(1, Ordering::SeqCst);
@@ -249,15 +221,9 @@ mod tests {
     fn start(backend: Arc<Fake>) -> Harness {
         let (client, server) = duplex(1 << 20);
         let writes = Arc::new(AtomicUsize::new(0));
-        let stream = Counted {
-            inner: server,
-            writes: writes.clone(),
-        };
+        let stream = Counted { inner: server, writes: writes.clone() };
         let (tx, rx) = oneshot::channel::<()>();
-        let config = Arc::new(Config {
-            hostname: "lmtp.example".into(),
-            ..Config::default()
-        });
+        let config = Arc::new(Config { hostname: "lmtp.example".into(), ..Config::default() });
         let shutdown = async move {
             // A dropped sender is not a shutdown.
             if rx.await.is_err() {
@@ -265,12 +231,7 @@ mod tests {
             }
         };
         let server = tokio::spawn(serve(stream, backend, config, shutdown));
-        Harness {
-            client,
-            writes,
-            server,
-            shutdown: Some(tx),
-        }
+        Harness { client, writes, server, shutdown: Some(tx) }
     }
 
     /// Reads until the text received so far ends with `suffix`.
@@ -279,11 +240,7 @@ mod tests {
         let mut buf = [0; 4096];
         while !got.ends_with(suffix.as_bytes()) {
             let n = client.read(&mut buf).await.unwrap();
-            assert!(
-                n > 0,
-                "EOF before {suffix:?}; got {:?}",
-                String::from_utf8_lossy(&got)
-            );
+            assert!(n > 0, "EOF before {suffix:?}; got {:?}", String::from_utf8_lossy(&got));
             got.extend_from_slice(&buf[..n]);
         }
         String::from_utf8(got).unwrap()
@@ -299,35 +256,16 @@ mod tests {
     async fn pipelined_commands_are_answered_in_one_write() {
         let backend = Arc::new(Fake::default());
         let mut h = start(backend.clone());
-        assert_eq!(
-            read_until(&mut h.client, "\r\n").await,
-            "220 lmtp.example LMTP ready\r\n"
-        );
+        assert_eq!(read_until(&mut h.client, "\r\n").await, "220 lmtp.example LMTP ready\r\n");
         assert_eq!(h.writes.load(Ordering::SeqCst), 1);
 
-        h.client
-            .write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<nobody@example.com>\r\nDATA\r\n")
-            .await
-            .unwrap();
-        let replies = read_until(
-            &mut h.client,
-            "354 Start mail input; end with <CRLF>.<CRLF>\r\n",
-        )
-        .await;
-        assert!(replies.contains(
-            "250 2.1.0 Sender OK\r\n250 2.1.5 <a@example.com> Recipient OK\r\n550 5.1.1"
-        ));
-        assert_eq!(
-            h.writes.load(Ordering::SeqCst),
-            2,
-            "the whole batch in one write"
-        );
+        h.client.write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<nobody@example.com>\r\nDATA\r\n").await.unwrap();
+        let replies = read_until(&mut h.client, "354 Start mail input; end with <CRLF>.<CRLF>\r\n").await;
+        assert!(replies.contains("250 2.1.0 Sender OK\r\n250 2.1.5 <a@example.com> Recipient OK\r\n550 5.1.1"));
+        assert_eq!(h.writes.load(Ordering::SeqCst), 2, "the whole batch in one write");
 
         h.client.write_all(b"hi\r\n.\r\nQUIT\r\n").await.unwrap();
-        assert_eq!(
-            read_to_end(&mut h.client).await,
-            "250 2.0.0 <a@example.com> Delivered\r\n221 2.0.0 Bye\r\n"
-        );
+        assert_eq!(read_to_end(&mut h.client).await, "250 2.0.0 <a@example.com> Delivered\r\n221 2.0.0 Bye\r\n");
         h.server.await.unwrap().unwrap();
         assert_eq!(backend.deliveries.lock().unwrap()[0].message, b"hi\r\n");
     }
@@ -337,10 +275,7 @@ mod tests {
         let mut h = start(Arc::new(Fake::default()));
         read_until(&mut h.client, "LMTP ready\r\n").await;
         let started = tokio::time::Instant::now();
-        assert_eq!(
-            read_to_end(&mut h.client).await,
-            "421 4.4.2 Idle timeout, closing connection\r\n"
-        );
+        assert_eq!(read_to_end(&mut h.client).await, "421 4.4.2 Idle timeout, closing connection\r\n");
         assert!(started.elapsed() >= Config::default().idle_timeout);
         h.server.await.unwrap().unwrap();
     }
@@ -351,34 +286,20 @@ mod tests {
         h.client.write_all(b"LHLO c\r\n").await.unwrap();
         read_until(&mut h.client, "250 CHUNKING\r\n").await;
         h.shutdown.take().unwrap().send(()).unwrap();
-        assert_eq!(
-            read_to_end(&mut h.client).await,
-            "421 4.3.2 Service shutting down\r\n"
-        );
+        assert_eq!(read_to_end(&mut h.client).await, "421 4.3.2 Service shutting down\r\n");
         h.server.await.unwrap().unwrap();
     }
 
     #[tokio::test]
     async fn shutdown_lets_the_delivery_under_way_finish_first() {
-        let backend = Arc::new(Fake {
-            hold_delivery: true,
-            ..Fake::default()
-        });
+        let backend = Arc::new(Fake { hold_delivery: true, ..Fake::default() });
         let mut h = start(backend.clone());
-        h.client
-            .write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nDATA\r\nhi\r\n.\r\n")
-            .await
-            .unwrap();
+        h.client.write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nDATA\r\nhi\r\n.\r\n").await.unwrap();
         backend.delivery_started.notified().await;
         h.shutdown.take().unwrap().send(()).unwrap();
         backend.release_delivery.notify_one();
         let replies = read_to_end(&mut h.client).await;
-        assert!(
-            replies.ends_with(
-                "250 2.0.0 <a@example.com> Delivered\r\n421 4.3.2 Service shutting down\r\n"
-            ),
-            "{replies}"
-        );
+        assert!(replies.ends_with("250 2.0.0 <a@example.com> Delivered\r\n421 4.3.2 Service shutting down\r\n"), "{replies}");
         h.server.await.unwrap().unwrap();
         assert_eq!(backend.deliveries.lock().unwrap().len(), 1);
     }
@@ -387,10 +308,7 @@ mod tests {
     async fn client_hanging_up_mid_transaction_ends_the_session_cleanly() {
         let backend = Arc::new(Fake::default());
         let mut h = start(backend.clone());
-        h.client
-            .write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nDATA\r\nhalf a mess")
-            .await
-            .unwrap();
+        h.client.write_all(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@example.com>\r\nDATA\r\nhalf a mess").await.unwrap();
         read_until(&mut h.client, "<CRLF>.<CRLF>\r\n").await;
         drop(h.client);
         h.server.await.unwrap().unwrap();

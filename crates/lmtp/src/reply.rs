@@ -14,8 +14,7 @@ pub(crate) const START_DATA: &str = "354 Start mail input; end with <CRLF>.<CRLF
 pub(crate) const BYE: &str = "221 2.0.0 Bye";
 // Privacy: VRFY never says whether a mailbox exists.
 pub(crate) const VRFY: &str = "252 2.5.0 Cannot VRFY user; send RCPT to try delivery";
-pub(crate) const HELP: &str =
-    "214 2.0.0 Commands: LHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP";
+pub(crate) const HELP: &str = "214 2.0.0 Commands: LHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP";
 
 pub(crate) const UNRECOGNIZED: &str = "500 5.5.2 Command unrecognized";
 pub(crate) const LINE_TOO_LONG: &str = "500 5.5.2 Line too long";
@@ -25,8 +24,7 @@ pub(crate) const LMTP_ONLY: &str = "500 5.5.1 This is an LMTP server: use LHLO";
 pub(crate) const NOT_IMPLEMENTED: &str = "502 5.5.1 Command not implemented";
 
 pub(crate) const LHLO_SYNTAX: &str = "501 5.5.4 Syntax: LHLO hostname";
-pub(crate) const MAIL_SYNTAX: &str =
-    "501 5.5.4 Syntax: MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]";
+pub(crate) const MAIL_SYNTAX: &str = "501 5.5.4 Syntax: MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]";
 pub(crate) const RCPT_SYNTAX: &str = "501 5.5.4 Syntax: RCPT TO:<address>";
 pub(crate) const DATA_SYNTAX: &str = "501 5.5.4 Syntax: DATA";
 pub(crate) const RSET_SYNTAX: &str = "501 5.5.4 Syntax: RSET";
@@ -52,10 +50,8 @@ pub(crate) const TOO_MANY_RECIPIENTS: &str = "452 4.5.3 Too many recipients";
 pub(crate) const TOO_BIG: &str = "552 5.3.4 Message size exceeds fixed maximum message size";
 
 pub(crate) const TOO_MANY_ERRORS: &str = "421 4.7.0 Too many errors";
-pub(crate) const DATA_AS_COMMANDS: &str =
-    "421 4.7.0 Message data sent as commands, closing connection";
-pub(crate) const BAD_BDAT: &str =
-    "421 4.5.4 Syntax: BDAT size [LAST]; cannot resynchronise, closing connection";
+pub(crate) const DATA_AS_COMMANDS: &str = "421 4.7.0 Message data sent as commands, closing connection";
+pub(crate) const BAD_BDAT: &str = "421 4.5.4 Syntax: BDAT size [LAST]; cannot resynchronise, closing connection";
 pub(crate) const SHUTTING_DOWN: &str = "421 4.3.2 Service shutting down";
 pub(crate) const IDLE_TIMEOUT: &str = "421 4.4.2 Idle timeout, closing connection";
 
@@ -115,10 +111,5 @@ pub(crate) fn delivery(out: &mut Vec<u8>, result: DeliveryResult, address: &str)
 
 /// The per-recipient reply when the message outgrew `max_message_size`.
 pub(crate) fn too_big_for(out: &mut Vec<u8>, address: &str) {
-    for_address(
-        out,
-        "552 5.3.4",
-        address,
-        "Message size exceeds fixed maximum message size",
-    );
+    for_address(out, "552 5.3.4", address, "Message size exceeds fixed maximum message size");
 }

@@ -39,10 +39,7 @@ pub enum Event {
     /// pass it to [`Session::enqueue_input`].
     NeedInput,
     /// Answer with [`Session::answer_recipient`].
-    CheckRecipient {
-        address: String,
-        declared_size: Option<u64>,
-    },
+    CheckRecipient { address: String, declared_size: Option<u64> },
     /// Make the message durable, then answer with [`Session::answer_delivery`].
     Deliver(Delivery),
     /// The session is over: flush pending output and close the connection.
@@ -55,11 +52,9 @@ impl fmt::Debug for Event {
         match self {
             Event::Output(bytes) => write!(f, "Output([{} octets])", bytes.len()),
             Event::NeedInput => f.write_str("NeedInput"),
-            Event::CheckRecipient { declared_size, .. } => f
-                .debug_struct("CheckRecipient")
-                .field("address", &"[redacted]")
-                .field("declared_size", declared_size)
-                .finish(),
+            Event::CheckRecipient { declared_size, .. } => {
+                f.debug_struct("CheckRecipient").field("address", &"[redacted]").field("declared_size", declared_size).finish()
+            }
             Event::Deliver(delivery) => f.debug_tuple("Deliver").field(delivery).finish(),
             Event::Close => f.write_str("Close"),
         }
@@ -122,16 +117,8 @@ impl Session {
     /// A new session; its first output is the greeting.
     #[must_use]
     pub fn new(config: &Config) -> Self {
-        let hostname: String = config
-            .hostname
-            .chars()
-            .filter(|c| c.is_ascii_graphic())
-            .collect();
-        let hostname = if hostname.is_empty() {
-            "localhost".to_owned()
-        } else {
-            hostname
-        };
+        let hostname: String = config.hostname.chars().filter(|c| c.is_ascii_graphic()).collect();
+        let hostname = if hostname.is_empty() { "localhost".to_owned() } else { hostname };
         let mut out = Vec::new();
         reply::greeting(&mut out, &hostname);
         Self {
@@ -207,17 +194,12 @@ impl Session {
             tracing::warn!("LMTP recipient answer without a pending question; ignored");
             return;
         }
-        let State::AwaitRecipient { address } = mem::replace(&mut self.state, State::Command)
-        else {
+        let State::AwaitRecipient { address } = mem::replace(&mut self.state, State::Command) else {
             return;
         };
         // Without a transaction (unreachable) nothing can be accepted, but the
         // RCPT still gets its one reply, or every later reply would be misread.
-        let check = if self.tx.is_some() {
-            check
-        } else {
-            RcptCheck::TempFail
-        };
+        let check = if self.tx.is_some() { check } else { RcptCheck::TempFail };
         tracing::debug!(outcome = rcpt_outcome(&check), "LMTP recipient checked");
         reply::rcpt(&mut self.out, &check, &address);
         if let (RcptCheck::Accept(recipient), Some(tx)) = (check, self.tx.as_mut()) {
@@ -233,26 +215,14 @@ impl Session {
             tracing::warn!("LMTP delivery answer without a pending delivery; ignored");
             return;
         }
-        let State::AwaitDelivery { addresses } = mem::replace(&mut self.state, State::Command)
-        else {
+        let State::AwaitDelivery { addresses } = mem::replace(&mut self.state, State::Command) else {
             return;
         };
         if results.len() != addresses.len() {
-            tracing::warn!(
-                expected = addresses.len(),
-                got = results.len(),
-                "LMTP backend returned the wrong number of delivery results"
-            );
+            tracing::warn!(expected = addresses.len(), got = results.len(), "LMTP backend returned the wrong number of delivery results");
         }
-        let delivered = results
-            .iter()
-            .filter(|r| **r == DeliveryResult::Delivered)
-            .count();
-        tracing::debug!(
-            recipients = addresses.len(),
-            delivered,
-            "LMTP delivery answered"
-        );
+        let delivered = results.iter().filter(|r| **r == DeliveryResult::Delivered).count();
+        tracing::debug!(recipients = addresses.len(), delivered, "LMTP delivery answered");
         for (i, address) in addresses.iter().enumerate() {
             let result = results.get(i).copied().unwrap_or(DeliveryResult::TempFail);
             reply::delivery(&mut self.out, result, address);
@@ -315,10 +285,7 @@ impl Session {
         self.reply(line);
         self.errors += 1;
         if self.errors >= self.max_errors {
-            tracing::debug!(
-                errors = self.errors,
-                "LMTP session closed for too many errors"
-            );
+            tracing::debug!(errors = self.errors, "LMTP session closed for too many errors");
             self.close_with(reply::TOO_MANY_ERRORS);
         }
     }

@@ -20,22 +20,12 @@ use tresor_lmtp::{Config, Delivery, DeliveryResult, Event, RcptCheck, Recipient,
 const HOST: &str = "lmtp.example";
 
 fn config() -> Config {
-    Config {
-        hostname: HOST.into(),
-        max_message_size: 1000,
-        max_recipients: 100,
-        ..Config::default()
-    }
+    Config { hostname: HOST.into(), max_message_size: 1000, max_recipients: 100, ..Config::default() }
 }
 
 /// The fake directory: a few mailboxes with every kind of trouble.
 fn check_recipient(address: &str, declared_size: Option<u64>) -> RcptCheck {
-    let accept = |account| {
-        RcptCheck::Accept(Recipient {
-            address: address.to_owned(),
-            account,
-        })
-    };
+    let accept = |account| RcptCheck::Accept(Recipient { address: address.to_owned(), account });
     match address.to_ascii_lowercase().as_str() {
         "alice@example.com" => accept(1),
         "bob@example.com" => accept(2),
@@ -45,9 +35,7 @@ fn check_recipient(address: &str, declared_size: Option<u64>) -> RcptCheck {
         "postmaster" => accept(9),
         "disabled@example.com" => RcptCheck::Disabled,
         "full@example.com" => RcptCheck::OverQuota,
-        "small@example.com" if declared_size.is_some_and(|size| size > 100) => {
-            RcptCheck::TooBigForQuota
-        }
+        "small@example.com" if declared_size.is_some_and(|size| size > 100) => RcptCheck::TooBigForQuota,
         "small@example.com" => accept(5),
         "flaky@example.com" => RcptCheck::TempFail,
         other if other.ends_with("@many.example") => accept(1000),
@@ -77,10 +65,7 @@ fn unescape(text: &str) -> Vec<u8> {
             Some(b't') => out.push(b'\t'),
             Some(b'\\') => out.push(b'\\'),
             Some(b'x') => {
-                let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()]
-                    .iter()
-                    .map(|&b| b as char)
-                    .collect();
+                let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()].iter().map(|&b| b as char).collect();
                 out.push(u8::from_str_radix(&hex, 16).expect("\\xHH"));
             }
             other => panic!("unknown escape \\{:?}", other.map(char::from)),
@@ -95,11 +80,7 @@ fn parse(transcript: &str) -> (Vec<u8>, String, bool) {
     let mut input = Vec::new();
     let mut expected = format!("220 {HOST} LMTP ready\r\n");
     let mut closed = false;
-    for line in transcript
-        .lines()
-        .map(str::trim_start)
-        .filter(|l| !l.is_empty())
-    {
+    for line in transcript.lines().map(str::trim_start).filter(|l| !l.is_empty()) {
         assert!(!closed, "CLOSED must be last");
         if let Some(text) = line.strip_prefix("C:") {
             input.extend(unescape(text.strip_prefix(' ').unwrap_or(text)));
@@ -135,11 +116,7 @@ struct Run {
 fn run(config: &Config, input: &[u8], step: usize) -> Run {
     let mut session = Session::new(config);
     let mut chunks = input.chunks(step.max(1));
-    let mut run = Run {
-        output: Vec::new(),
-        deliveries: Vec::new(),
-        closed: false,
-    };
+    let mut run = Run { output: Vec::new(), deliveries: Vec::new(), closed: false };
     loop {
         match session.next_event() {
             Event::Output(bytes) => run.output.extend(bytes),
@@ -151,10 +128,7 @@ fn run(config: &Config, input: &[u8], step: usize) -> Run {
                 }
                 None => return run,
             },
-            Event::CheckRecipient {
-                address,
-                declared_size,
-            } => {
+            Event::CheckRecipient { address, declared_size } => {
                 session.answer_recipient(check_recipient(&address, declared_size));
             }
             Event::Deliver(delivery) => {
@@ -175,27 +149,13 @@ fn run(config: &Config, input: &[u8], step: usize) -> Run {
 fn check_with(config: Config, transcript: &str) -> Vec<Delivery> {
     let (input, expected, closed) = parse(transcript);
     let whole = run(&config, &input, input.len());
-    assert_eq!(
-        String::from_utf8_lossy(&whole.output),
-        expected,
-        "input fed whole"
-    );
+    assert_eq!(String::from_utf8_lossy(&whole.output), expected, "input fed whole");
     assert_eq!(whole.closed, closed, "session closed? (input fed whole)");
     for step in [1, 2, 3, 7, 64, 4096] {
         let fragmented = run(&config, &input, step);
-        assert_eq!(
-            String::from_utf8_lossy(&fragmented.output),
-            expected,
-            "input fed {step} octets at a time"
-        );
-        assert_eq!(
-            fragmented.deliveries, whole.deliveries,
-            "deliveries, {step} octets at a time"
-        );
-        assert_eq!(
-            fragmented.closed, closed,
-            "session closed? ({step} octets at a time)"
-        );
+        assert_eq!(String::from_utf8_lossy(&fragmented.output), expected, "input fed {step} octets at a time");
+        assert_eq!(fragmented.deliveries, whole.deliveries, "deliveries, {step} octets at a time");
+        assert_eq!(fragmented.closed, closed, "session closed? ({step} octets at a time)");
     }
     whole.deliveries
 }
@@ -353,10 +313,7 @@ fn data_is_dot_unstuffed_and_bare_lf_normalised_without_ending_it() {
         S: 250 2.0.0 <alice@example.com> Delivered
         ",
     );
-    assert_eq!(
-        message(&deliveries[0]),
-        ".leading dot\r\n..\r\nbare\r\nLF\r\n.\r\nstill data\r\n.\r\na\r\n.\r\nstill data\r\n"
-    );
+    assert_eq!(message(&deliveries[0]), ".leading dot\r\n..\r\nbare\r\nLF\r\n.\r\nstill data\r\n.\r\na\r\n.\r\nstill data\r\n");
 }
 
 #[test]
@@ -396,10 +353,7 @@ fn bdat_chunks_are_accumulated_and_last_gets_per_recipient_replies() {
         ",
     );
     let messages: Vec<String> = deliveries.iter().map(message).collect();
-    assert_eq!(
-        messages,
-        ["Subject: hi\r\n\r\n.dot\r\nline\r\n", "Hello", ""]
-    );
+    assert_eq!(messages, ["Subject: hi\r\n\r\n.dot\r\nline\r\n", "Hello", ""]);
     assert_eq!(accounts(&deliveries[0]), [1, 2]);
 }
 
@@ -670,24 +624,15 @@ fn over_long_line_after_refused_data_is_message_data() {
 
 #[test]
 fn events_do_not_print_addresses() {
-    let event = Event::CheckRecipient {
-        address: "alice@example.com".into(),
-        declared_size: Some(5),
-    };
+    let event = Event::CheckRecipient { address: "alice@example.com".into(), declared_size: Some(5) };
     assert!(!format!("{event:?}").contains("alice"));
     let delivery = Delivery {
         return_path: "bob@example.org".into(),
-        recipients: vec![Recipient {
-            address: "alice@example.com".into(),
-            account: 1,
-        }],
+        recipients: vec![Recipient { address: "alice@example.com".into(), account: 1 }],
         message: b"Subject: secret".to_vec(),
     };
     let printed = format!("{:?}", Event::Deliver(delivery));
-    assert!(
-        !printed.contains("alice") && !printed.contains("bob") && !printed.contains("secret"),
-        "{printed}"
-    );
+    assert!(!printed.contains("alice") && !printed.contains("bob") && !printed.contains("secret"), "{printed}");
 }
 
 #[test]
@@ -736,8 +681,7 @@ fn eight_bit_junk_is_refused_without_harm() {
 #[test]
 fn ten_thousand_recipients_are_capped() {
     let max = config().max_recipients;
-    let mut transcript =
-        String::from("@lhlo\nC: MAIL FROM:<a@example.org>\nS: 250 2.1.0 Sender OK\n");
+    let mut transcript = String::from("@lhlo\nC: MAIL FROM:<a@example.org>\nS: 250 2.1.0 Sender OK\n");
     for i in 0..10_000 {
         transcript += &format!("C: RCPT TO:<user{i}@many.example>\n");
     }
@@ -859,29 +803,19 @@ fn too_many_errors_close_the_session() {
 
 #[test]
 fn hostname_cannot_inject_into_replies() {
-    let config = Config {
-        hostname: "evil\r\n250 host".into(),
-        ..config()
-    };
+    let config = Config { hostname: "evil\r\n250 host".into(), ..config() };
     let mut session = Session::new(&config);
-    let Event::Output(greeting) = session.next_event() else {
-        panic!("greeting first")
-    };
+    let Event::Output(greeting) = session.next_event() else { panic!("greeting first") };
     assert_eq!(greeting, b"220 evil250host LMTP ready\r\n");
 }
 
 /// Drives a session to the point where it asks for delivery.
 fn session_at_delivery() -> Session {
     let mut session = Session::new(&config());
-    session.enqueue_input(
-        b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.com>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nhi\r\n.\r\n",
-    );
+    session.enqueue_input(b"LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.com>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nhi\r\n.\r\n");
     loop {
         match session.next_event() {
-            Event::CheckRecipient {
-                address,
-                declared_size,
-            } => {
+            Event::CheckRecipient { address, declared_size } => {
                 session.answer_recipient(check_recipient(&address, declared_size));
             }
             Event::Deliver(_) => return session,
@@ -925,22 +859,14 @@ fn an_unanswered_question_is_a_temporary_failure() {
 #[test]
 fn shutdown_and_idle_timeout_close_with_421() {
     for (close, reply) in [
-        (
-            Session::shutdown as fn(&mut Session),
-            "421 4.3.2 Service shutting down\r\n",
-        ),
-        (
-            Session::idle_timeout,
-            "421 4.4.2 Idle timeout, closing connection\r\n",
-        ),
+        (Session::shutdown as fn(&mut Session), "421 4.3.2 Service shutting down\r\n"),
+        (Session::idle_timeout, "421 4.4.2 Idle timeout, closing connection\r\n"),
     ] {
         let mut session = Session::new(&config());
         session.enqueue_input(b"LHLO c\r\nMAIL FROM:<>\r\n");
         output_until_input_needed(&mut session);
         close(&mut session);
-        let Event::Output(bytes) = session.next_event() else {
-            panic!("reply first")
-        };
+        let Event::Output(bytes) = session.next_event() else { panic!("reply first") };
         assert_eq!(String::from_utf8(bytes).unwrap(), reply);
         assert!(matches!(session.next_event(), Event::Close));
     }
@@ -972,10 +898,7 @@ fn random_input_never_panics_and_replies_are_whole_lines() {
         b"RSET\r\n",
         b"x",
     ];
-    let config = Config {
-        max_errors: 1000,
-        ..config()
-    };
+    let config = Config { max_errors: 1000, ..config() };
     for _ in 0..300 {
         let mut input = Vec::new();
         for _ in 0..(next() % 60) {
@@ -990,10 +913,6 @@ fn random_input_never_panics_and_replies_are_whole_lines() {
         let output = String::from_utf8(whole.output.clone()).expect("replies are ASCII");
         assert!(output.ends_with("\r\n"), "{output:?}");
         let step = (next() % 5 + 1) as usize;
-        assert_eq!(
-            run(&config, &input, step).output,
-            whole.output,
-            "step {step}, input {input:?}"
-        );
+        assert_eq!(run(&config, &input, step).output, whole.output, "step {step}, input {input:?}");
     }
 }

@@ -90,16 +90,8 @@ fn item(tokens: &[Token<'_>], mut i: usize, out: &mut Vec<Address>, in_group: bo
 }
 
 /// `name: member, member;` starting after the colon.
-fn group(
-    tokens: &[Token<'_>],
-    mut i: usize,
-    name: Option<Vec<u8>>,
-    out: &mut Vec<Address>,
-) -> usize {
-    out.push(Address {
-        mailbox: Some(name.unwrap_or_default()),
-        ..Address::default()
-    });
+fn group(tokens: &[Token<'_>], mut i: usize, name: Option<Vec<u8>>, out: &mut Vec<Address>) -> usize {
+    out.push(Address { mailbox: Some(name.unwrap_or_default()), ..Address::default() });
     while i < tokens.len() {
         if tokens[i] == Token::Special(b';') {
             i += 1;
@@ -114,19 +106,10 @@ fn group(
 }
 
 /// `[route:] local@domain >` starting after the `<`.
-fn angle(
-    tokens: &[Token<'_>],
-    mut i: usize,
-    name: Option<Vec<u8>>,
-    out: &mut Vec<Address>,
-    in_group: bool,
-) -> usize {
+fn angle(tokens: &[Token<'_>], mut i: usize, name: Option<Vec<u8>>, out: &mut Vec<Address>, in_group: bool) -> usize {
     let mut adl = None;
     if tokens.get(i) == Some(&Token::Special(b'@')) {
-        let route_end = tokens[i..]
-            .iter()
-            .position(|t| matches!(t, Token::Special(b':' | b'>')))
-            .map(|p| i + p);
+        let route_end = tokens[i..].iter().position(|t| matches!(t, Token::Special(b':' | b'>'))).map(|p| i + p);
         if let Some(colon) = route_end.filter(|&c| tokens[c] == Token::Special(b':')) {
             adl = Some(concat(&tokens[i..colon]));
             i = colon + 1;
@@ -153,35 +136,18 @@ fn angle(
         mailbox: Some(non_empty(concat(local)).unwrap_or_else(|| MISSING_MAILBOX.to_vec())),
         host: Some(non_empty(concat(domain)).unwrap_or_else(|| MISSING_HOST.to_vec())),
     });
-    let after = if tokens.get(end) == Some(&Token::Special(b'>')) {
-        end + 1
-    } else {
-        end
-    };
+    let after = if tokens.get(end) == Some(&Token::Special(b'>')) { end + 1 } else { end };
     skip_rest(tokens, after, in_group)
 }
 
 /// An address written without angle brackets; a trailing comment names it.
-fn push_spec(
-    local: &[Token<'_>],
-    domain: &[Token<'_>],
-    comment: Option<&[u8]>,
-    out: &mut Vec<Address>,
-) {
-    let local: Vec<Token<'_>> = local
-        .iter()
-        .copied()
-        .filter(|t| !matches!(t, Token::Comment(_)))
-        .collect();
+fn push_spec(local: &[Token<'_>], domain: &[Token<'_>], comment: Option<&[u8]>, out: &mut Vec<Address>) {
+    let local: Vec<Token<'_>> = local.iter().copied().filter(|t| !matches!(t, Token::Comment(_))).collect();
     if local.is_empty() && domain.is_empty() {
         return;
     }
     // Words without an '@' ("To: John Doe") keep their spaces.
-    let mailbox = if domain.is_empty() {
-        phrase(&local)
-    } else {
-        non_empty(concat(&local))
-    };
+    let mailbox = if domain.is_empty() { phrase(&local) } else { non_empty(concat(&local)) };
     out.push(Address {
         name: comment.map(unescape).and_then(non_empty),
         adl: None,
@@ -271,11 +237,7 @@ fn tokenize(value: &[u8]) -> Vec<Token<'_>> {
             }
             b'(' => {
                 let end = comment_end(value, i + 1);
-                let inner_end = if value.get(end - 1) == Some(&b')') {
-                    end - 1
-                } else {
-                    end
-                };
+                let inner_end = if value.get(end - 1) == Some(&b')') { end - 1 } else { end };
                 tokens.push(Token::Comment(&value[i + 1..inner_end.max(i + 1)]));
                 i = end;
             }
@@ -289,10 +251,7 @@ fn tokenize(value: &[u8]) -> Vec<Token<'_>> {
                 i += 1;
             }
             _ => {
-                let end = value[i..]
-                    .iter()
-                    .position(|&c| is_delimiter(c))
-                    .map_or(value.len(), |p| i + p);
+                let end = value[i..].iter().position(|&c| is_delimiter(c)).map_or(value.len(), |p| i + p);
                 tokens.push(Token::Atom(&value[i..end]));
                 i = end;
             }
@@ -302,24 +261,7 @@ fn tokenize(value: &[u8]) -> Vec<Token<'_>> {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t'
-            | b'\r'
-            | b'\n'
-            | b'"'
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'<'
-            | b'>'
-            | b':'
-            | b';'
-            | b'@'
-            | b','
-            | b'\\'
-    )
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'(' | b')' | b'[' | b']' | b'<' | b'>' | b':' | b';' | b'@' | b',' | b'\\')
 }
 
 /// Offset just past the closing `close` of a string opened before `i`,
@@ -376,38 +318,21 @@ mod tests {
     fn name_addr_and_addr_spec() {
         check(
             r#""Doe, John" <john@example.com>, jane@example.org (Jane R.)"#,
-            &[
-                addr(Some("Doe, John"), Some("john"), Some("example.com")),
-                addr(Some("Jane R."), Some("jane"), Some("example.org")),
-            ],
+            &[addr(Some("Doe, John"), Some("john"), Some("example.com")), addr(Some("Jane R."), Some("jane"), Some("example.org"))],
         );
         check(
             "=?utf-8?q?J=C3=B6rg?= Q. Public <jqp@example.com>",
-            &[addr(
-                Some("=?utf-8?q?J=C3=B6rg?= Q. Public"),
-                Some("jqp"),
-                Some("example.com"),
-            )],
+            &[addr(Some("=?utf-8?q?J=C3=B6rg?= Q. Public"), Some("jqp"), Some("example.com"))],
         );
         check(
             r#""quoted \"name\"" <"odd local"@[10.0.0.1]>"#,
-            &[addr(
-                Some(r#"quoted "name""#),
-                Some(r#""odd local""#),
-                Some("[10.0.0.1]"),
-            )],
+            &[addr(Some(r#"quoted "name""#), Some(r#""odd local""#), Some("[10.0.0.1]"))],
         );
     }
 
     #[test]
     fn groups() {
-        check(
-            "undisclosed-recipients:;",
-            &[
-                addr(None, Some("undisclosed-recipients"), None),
-                addr(None, None, None),
-            ],
-        );
+        check("undisclosed-recipients:;", &[addr(None, Some("undisclosed-recipients"), None), addr(None, None, None)]);
         check(
             "A Group: a@x, B <b@y>; c@z",
             &[
@@ -434,13 +359,6 @@ mod tests {
             ],
         );
         check(",,, ", &[]);
-        check(
-            "\"unterminated <a@b>",
-            &[addr(
-                None,
-                Some("unterminated <a@b>"),
-                Some(".MISSING-HOST-NAME."),
-            )],
-        );
+        check("\"unterminated <a@b>", &[addr(None, Some("unterminated <a@b>"), Some(".MISSING-HOST-NAME."))]);
     }
 }

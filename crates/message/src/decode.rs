@@ -10,9 +10,7 @@ use crate::model::BodyPart;
 /// The part's body with its Content-Transfer-Encoding undone (IMAP
 /// BINARY[section]). Unknown encodings are returned as stored.
 pub fn decoded_part(raw: &[u8], part: &BodyPart) -> Vec<u8> {
-    let body = raw
-        .get(part.body.0 as usize..part.body.1 as usize)
-        .unwrap_or_default();
+    let body = raw.get(part.body.0 as usize..part.body.1 as usize).unwrap_or_default();
     if part.encoding.eq_ignore_ascii_case("base64") {
         base64(body)
     } else if part.encoding.eq_ignore_ascii_case("quoted-printable") {
@@ -30,18 +28,11 @@ pub(crate) fn part_text(raw: &[u8], part: &BodyPart) -> Option<String> {
         return None;
     }
     let bytes = decoded_part(raw, part);
-    let text = match part
-        .param("charset")
-        .and_then(|c| charset_decoder(c.as_bytes()))
-    {
+    let text = match part.param("charset").and_then(|c| charset_decoder(c.as_bytes())) {
         Some(decode) => decode(&bytes),
         None => String::from_utf8_lossy(&bytes).into_owned(),
     };
-    Some(if part.subtype.eq_ignore_ascii_case("html") {
-        html_to_text(&text)
-    } else {
-        text
-    })
+    Some(if part.subtype.eq_ignore_ascii_case("html") { html_to_text(&text) } else { text })
 }
 
 /// Base64 that skips characters outside the alphabet (line breaks, stray
@@ -102,10 +93,7 @@ fn quoted_printable(input: &[u8]) -> Vec<u8> {
                 }
             }
             b' ' | b'\t' => {
-                let run_end = input[i..]
-                    .iter()
-                    .position(|&c| c != b' ' && c != b'\t')
-                    .map_or(input.len(), |p| i + p);
+                let run_end = input[i..].iter().position(|&c| c != b' ' && c != b'\t').map_or(input.len(), |p| i + p);
                 let at_line_end = match input.get(run_end) {
                     None | Some(b'\n') => true,
                     Some(b'\r') => input.get(run_end + 1) == Some(&b'\n'),
@@ -139,10 +127,7 @@ mod tests {
 
     #[test]
     fn quoted_printable_cases() {
-        assert_eq!(
-            quoted_printable(b"caf=C3=A9 =\r\nau lait  \r\nnext"),
-            "café au lait\r\nnext".as_bytes()
-        );
+        assert_eq!(quoted_printable(b"caf=C3=A9 =\r\nau lait  \r\nnext"), "café au lait\r\nnext".as_bytes());
         assert_eq!(quoted_printable(b"a=3db=3D"), b"a=b=");
         assert_eq!(quoted_printable(b"50% = half=\n"), b"50% = half");
         assert_eq!(quoted_printable(b"bad =ZZ end="), b"bad =ZZ end");

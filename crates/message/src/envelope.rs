@@ -48,12 +48,8 @@ pub(crate) fn envelope(block: &[u8]) -> Envelope {
         }
     }
     // RFC 3501: an absent or empty Sender or Reply-To is filled from From.
-    env.sender = sender
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| env.from.clone());
-    env.reply_to = reply_to
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| env.from.clone());
+    env.sender = sender.filter(|s| !s.is_empty()).unwrap_or_else(|| env.from.clone());
+    env.reply_to = reply_to.filter(|r| !r.is_empty()).unwrap_or_else(|| env.from.clone());
     env
 }
 
@@ -89,8 +85,5 @@ pub(crate) fn decoded_text(field: &Field<'_>) -> String {
 
 /// The decoded Subject, or "" without one.
 pub(crate) fn subject(block: &[u8]) -> String {
-    header::fields(block)
-        .find(|f| f.is("Subject"))
-        .map(|f| decoded_text(&f))
-        .unwrap_or_default()
+    header::fields(block).find(|f| f.is("Subject")).map(|f| decoded_text(&f)).unwrap_or_default()
 }

@@ -41,9 +41,7 @@ impl MimeFields {
     /// Whether the body is stored as is, so an encapsulated message in it can
     /// be parsed in place (RFC 2046 allows only these for message/rfc822).
     pub fn is_identity_encoded(&self) -> bool {
-        ["7bit", "8bit", "binary"]
-            .iter()
-            .any(|e| self.encoding.eq_ignore_ascii_case(e))
+        ["7bit", "8bit", "binary"].iter().any(|e| self.encoding.eq_ignore_ascii_case(e))
     }
 }
 
@@ -82,9 +80,8 @@ pub(crate) fn read(block: &[u8], in_digest: bool) -> MimeFields {
             _ => fields.location = Some(header::unfold_str(field.value)),
         }
     }
-    let needs_default = fields.content_type.is_empty()
-        || fields.subtype.is_empty()
-        || (fields.is_multipart() && fields.boundary().is_none());
+    let needs_default =
+        fields.content_type.is_empty() || fields.subtype.is_empty() || (fields.is_multipart() && fields.boundary().is_none());
     if needs_default {
         // RFC 2045 section 5.2: a missing or invalid Content-Type means
         // text/plain; charset=us-ascii (message/rfc822 inside a digest).
@@ -116,23 +113,14 @@ const SLOTS: [&str; 8] = [
 fn content_type(field: &Field<'_>, fields: &mut MimeFields) {
     if let Some(ct) = parse_content_type(field.value) {
         fields.content_type = ct.c_type.trim().to_ascii_lowercase();
-        fields.subtype = ct
-            .c_subtype
-            .as_deref()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        fields.subtype = ct.c_subtype.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
         fields.params = params(&ct);
     }
 }
 
 fn disposition(field: &Field<'_>) -> Option<Disposition> {
     let ct = parse_content_type(field.value)?;
-    Some(Disposition {
-        kind: ct.c_type.trim().to_ascii_lowercase(),
-        params: params(&ct),
-    })
-    .filter(|d| !d.kind.is_empty())
+    Some(Disposition { kind: ct.c_type.trim().to_ascii_lowercase(), params: params(&ct) }).filter(|d| !d.kind.is_empty())
 }
 
 fn language(field: &Field<'_>) -> Vec<String> {
@@ -146,15 +134,8 @@ fn language(field: &Field<'_>) -> Vec<String> {
 /// The transfer encoding's token, without comments or stray parameters.
 fn encoding_token(value: &[u8]) -> String {
     let value = header::unfold_str(value);
-    let token = value
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
-        .next()
-        .unwrap_or_default();
-    if token.is_empty() {
-        "7bit".to_owned()
-    } else {
-        token.to_owned()
-    }
+    let token = value.split(|c: char| c.is_whitespace() || c == '(' || c == ';').next().unwrap_or_default();
+    if token.is_empty() { "7bit".to_owned() } else { token.to_owned() }
 }
 
 fn parse_content_type(value: &[u8]) -> Option<ContentType<'_>> {
@@ -165,9 +146,5 @@ fn parse_content_type(value: &[u8]) -> Option<ContentType<'_>> {
 }
 
 fn params(ct: &ContentType<'_>) -> Vec<(String, String)> {
-    ct.attributes()
-        .unwrap_or_default()
-        .iter()
-        .map(|a| (a.name.to_string(), a.value.to_string()))
-        .collect()
+    ct.attributes().unwrap_or_default().iter().map(|a| (a.name.to_string(), a.value.to_string())).collect()
 }

@@ -37,10 +37,7 @@ pub(crate) fn fields(block: &[u8]) -> impl Iterator<Item = Field<'_>> {
             pos = end;
             if let Some(colon) = field_name_len(&block[start..end]) {
                 let name = trim_end(&block[start..start + colon]);
-                return Some(Field {
-                    name,
-                    value: &block[start + colon + 1..end],
-                });
+                return Some(Field { name, value: &block[start + colon + 1..end] });
             }
         }
         None
@@ -60,16 +57,11 @@ pub(crate) fn is_field_line(line: &[u8]) -> bool {
 
 /// The position of the colon that ends the field name, if `line` starts a field.
 fn field_name_len(line: &[u8]) -> Option<usize> {
-    let name_len = line
-        .iter()
-        .position(|&b| !(33..=126).contains(&b) || b == b':')?;
+    let name_len = line.iter().position(|&b| !(33..=126).contains(&b) || b == b':')?;
     if name_len == 0 {
         return None;
     }
-    let colon = name_len
-        + line[name_len..]
-            .iter()
-            .position(|&b| !matches!(b, b' ' | b'\t'))?;
+    let colon = name_len + line[name_len..].iter().position(|&b| !matches!(b, b' ' | b'\t'))?;
     (line[colon] == b':').then_some(colon)
 }
 
@@ -77,11 +69,7 @@ fn field_name_len(line: &[u8]) -> Option<usize> {
 /// RFC 5322 unfolding removes only the CRLF of a fold; the white space that
 /// follows it stays, as IMAP servers keep it.
 pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
-    let unfolded: Vec<u8> = value
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\r' && b != b'\n')
-        .collect();
+    let unfolded: Vec<u8> = value.iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect();
     trim(&unfolded).to_vec()
 }
 
@@ -105,18 +93,12 @@ pub(crate) fn is_blank(line: &[u8]) -> bool {
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     trim_end(&bytes[start..])
 }
 
 fn trim_end(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
+    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     &bytes[..end]
 }
 
@@ -128,14 +110,7 @@ mod tests {
     fn folded_fields_and_junk_lines() {
         let block = b"Subject: a\r\n  b\r\njunk line\r\nX-Y : z\nTo:\r\n\r\nBody: no\r\n";
         let got: Vec<(&[u8], Vec<u8>)> = fields(block).map(|f| (f.name, unfold(f.value))).collect();
-        assert_eq!(
-            got,
-            vec![
-                (&b"Subject"[..], b"a  b".to_vec()),
-                (&b"X-Y"[..], b"z".to_vec()),
-                (&b"To"[..], b"".to_vec()),
-            ]
-        );
+        assert_eq!(got, vec![(&b"Subject"[..], b"a  b".to_vec()), (&b"X-Y"[..], b"z".to_vec()), (&b"To"[..], b"".to_vec()),]);
     }
 
     #[test]

@@ -17,14 +17,7 @@ pub(crate) fn body_lists(root: &BodyPart) -> BodyLists {
     let mut lists = BodyLists::default();
     let mut attachments = Vec::new();
     let (mut text, mut html) = (Vec::new(), Vec::new());
-    parse_structure(
-        std::slice::from_ref(root),
-        "mixed",
-        false,
-        Some(&mut html),
-        Some(&mut text),
-        &mut attachments,
-    );
+    parse_structure(std::slice::from_ref(root), "mixed", false, Some(&mut html), Some(&mut text), &mut attachments);
     let id = |p: &BodyPart| p.part_id.clone().unwrap_or_default();
     lists.text = text.into_iter().map(id).collect();
     lists.html = html.into_iter().map(id).collect();
@@ -47,14 +40,9 @@ fn parse_structure<'a>(
     let html_length = html_body.as_ref().map(|h| h.len());
 
     for (i, part) in parts.iter().enumerate() {
-        let is_inline = part
-            .disposition
-            .as_ref()
-            .is_none_or(|d| d.kind != "attachment")
+        let is_inline = part.disposition.as_ref().is_none_or(|d| d.kind != "attachment")
             && (part.is("text", "plain") || part.is("text", "html") || is_inline_media(part))
-            && (i == 0
-                || (multipart_type != "related"
-                    && (is_inline_media(part) || part.file_name().is_none())));
+            && (i == 0 || (multipart_type != "related" && (is_inline_media(part) || part.file_name().is_none())));
 
         if part.is_multipart() {
             let sub_type = part.subtype.to_ascii_lowercase();
@@ -118,19 +106,14 @@ fn parse_structure<'a>(
 }
 
 fn is_inline_media(part: &BodyPart) -> bool {
-    ["image", "audio", "video"]
-        .iter()
-        .any(|t| part.content_type.eq_ignore_ascii_case(t))
+    ["image", "audio", "video"].iter().any(|t| part.content_type.eq_ignore_ascii_case(t))
 }
 
 /// RFC 8621: hasAttachment is true if an attachment is not `inline`.
 pub(crate) fn has_attachment(root: &BodyPart, attachments: &[String]) -> bool {
-    root.walk().into_iter().any(|p| {
-        p.part_id
-            .as_ref()
-            .is_some_and(|id| attachments.contains(id))
-            && p.disposition.as_ref().is_none_or(|d| d.kind != "inline")
-    })
+    root.walk()
+        .into_iter()
+        .any(|p| p.part_id.as_ref().is_some_and(|id| attachments.contains(id)) && p.disposition.as_ref().is_none_or(|d| d.kind != "inline"))
 }
 
 /// Characters in a JMAP preview (RFC 8621 caps it at 256).
@@ -148,10 +131,7 @@ pub(crate) fn preview(raw: &[u8], root: &BodyPart, text_body: &[String]) -> Stri
             continue;
         };
         // Control characters (a stray NUL, say) have no place in a UI string.
-        let text: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !collapsed.is_empty() {
             return collapsed.chars().take(PREVIEW_CHARS).collect();

@@ -45,11 +45,7 @@ pub(crate) struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     pub fn new(raw: &'a [u8]) -> Self {
-        Walker {
-            raw,
-            boundaries: Vec::new(),
-            parts: 0,
-        }
+        Walker { raw, boundaries: Vec::new(), parts: 0 }
     }
 
     /// The whole message as one entity (section numbers not yet assigned).
@@ -84,10 +80,7 @@ impl<'a> Walker<'a> {
             _ if fields.is_message() && fields.is_identity_encoded() && depth < MAX_DEPTH => {
                 let (root, end, stop) = self.entity(body_start, depth + 1, false);
                 let env = envelope::envelope(self.slice(root.header));
-                part.message = Some(Box::new(Nested {
-                    envelope: env,
-                    root,
-                }));
+                part.message = Some(Box::new(Nested { envelope: env, root }));
                 (end, stop)
             }
             _ => {
@@ -107,14 +100,7 @@ impl<'a> Walker<'a> {
 
     /// Splits a multipart body into its children; returns where the
     /// multipart (epilogue included) ends and what stopped it.
-    fn multipart(
-        &mut self,
-        part: &mut BodyPart,
-        body_start: usize,
-        boundary: Vec<u8>,
-        depth: u32,
-        digest: bool,
-    ) -> (usize, Stop) {
+    fn multipart(&mut self, part: &mut BodyPart, body_start: usize, boundary: Vec<u8>, depth: u32, digest: bool) -> (usize, Stop) {
         self.boundaries.push(boundary);
         let own = self.boundaries.len() - 1;
         // The preamble runs to the first delimiter.
@@ -125,12 +111,7 @@ impl<'a> Walker<'a> {
         let mut last_end = body_start;
         loop {
             match stop {
-                Stop::Boundary {
-                    index,
-                    close: false,
-                    next,
-                    ..
-                } if index == own => {
+                Stop::Boundary { index, close: false, next, .. } if index == own => {
                     if self.parts >= MAX_PARTS {
                         stop = self.scan(next);
                         continue;
@@ -140,12 +121,7 @@ impl<'a> Walker<'a> {
                     last_end = child_end;
                     stop = child_stop;
                 }
-                Stop::Boundary {
-                    index,
-                    close: true,
-                    line,
-                    next,
-                } if index == own => {
+                Stop::Boundary { index, close: true, line, next } if index == own => {
                     // The epilogue runs to an enclosing boundary or the end.
                     // The close line's own line break may be the one that
                     // belongs to the next boundary, so it is not the floor.
@@ -209,18 +185,9 @@ impl<'a> Walker<'a> {
             return None;
         }
         let rest = self.raw[pos..].strip_prefix(b"--")?;
-        let (index, boundary) = self
-            .boundaries
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| rest.starts_with(b))
-            .max_by_key(|(i, b)| (b.len(), *i))?;
-        Some(Stop::Boundary {
-            line: pos,
-            next: line_end(self.raw, pos),
-            index,
-            close: rest[boundary.len()..].starts_with(b"--"),
-        })
+        let (index, boundary) =
+            self.boundaries.iter().enumerate().filter(|(_, b)| rest.starts_with(b)).max_by_key(|(i, b)| (b.len(), *i))?;
+        Some(Stop::Boundary { line: pos, next: line_end(self.raw, pos), index, close: rest[boundary.len()..].starts_with(b"--") })
     }
 
     /// Where content ends before `stop`: the line break in front of a
@@ -334,12 +301,7 @@ mod tests {
             }
         }
         let mut out = String::new();
-        walk(
-            raw.as_bytes(),
-            &Walker::new(raw.as_bytes()).message(),
-            0,
-            &mut out,
-        );
+        walk(raw.as_bytes(), &Walker::new(raw.as_bytes()).message(), 0, &mut out);
         out
     }
 
@@ -371,20 +333,11 @@ mod tests {
     #[test]
     fn broken_structure_degrades_to_text() {
         // No boundary parameter: an invalid Content-Type, so text/plain.
-        check(
-            "Content-Type: multipart/mixed\n\nbody\n",
-            "text/plain \"body\\n\"\n",
-        );
+        check("Content-Type: multipart/mixed\n\nbody\n", "text/plain \"body\\n\"\n");
         // A boundary that never occurs: one empty placeholder part.
-        check(
-            "Content-Type: multipart/mixed; boundary=zz\n\nbody\n",
-            "multipart/mixed \"body\\n\"\n  text/plain \"\"\n",
-        );
+        check("Content-Type: multipart/mixed; boundary=zz\n\nbody\n", "multipart/mixed \"body\\n\"\n  text/plain \"\"\n");
         // An mbox From_ line does not turn the header into body.
-        check(
-            "From alice@example.com Mon Jan  6 10:00:00 2025\nContent-Type: text/html\n\n<p>x</p>",
-            "text/html \"<p>x</p>\"\n",
-        );
+        check("From alice@example.com Mon Jan  6 10:00:00 2025\nContent-Type: text/html\n\n<p>x</p>", "text/html \"<p>x</p>\"\n");
         // A base64 message/rfc822 is a leaf: its bytes are not a message here.
         check(
             "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA==\n",

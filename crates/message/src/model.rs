@@ -160,16 +160,12 @@ impl BodyPart {
     /// The file name a client should offer: Content-Disposition `filename`,
     /// else Content-Type `name` (both already RFC 2231 decoded).
     pub fn file_name(&self) -> Option<&str> {
-        self.disposition
-            .as_ref()
-            .and_then(|d| find(&d.params, "filename"))
-            .or_else(|| self.param("name"))
+        self.disposition.as_ref().and_then(|d| find(&d.params, "filename")).or_else(|| self.param("name"))
     }
 
     /// Whether this is `type/subtype`, compared case-insensitively.
     pub fn is(&self, content_type: &str, subtype: &str) -> bool {
-        self.content_type.eq_ignore_ascii_case(content_type)
-            && self.subtype.eq_ignore_ascii_case(subtype)
+        self.content_type.eq_ignore_ascii_case(content_type) && self.subtype.eq_ignore_ascii_case(subtype)
     }
 
     pub fn is_multipart(&self) -> bool {
@@ -193,8 +189,5 @@ impl BodyPart {
 }
 
 fn find<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
+    params.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
 }

@@ -48,10 +48,7 @@ impl SearchHeader {
 /// Bcc (addresses as `Name <local@domain>`, comma separated; one item per
 /// field occurrence), then the decoded text of each text part in section
 /// order. Non-text parts yield nothing.
-pub fn text_for_search(
-    raw: &[u8],
-    summary: &MessageSummary,
-) -> impl Iterator<Item = (TextSource, String)> {
+pub fn text_for_search(raw: &[u8], summary: &MessageSummary) -> impl Iterator<Item = (TextSource, String)> {
     let mut out = Vec::new();
     let block = slice(raw, summary.root.header);
     for (header, text) in header_texts(block) {
@@ -119,6 +116,5 @@ fn address_text(addr: &Addr<'_>) -> Option<String> {
 }
 
 fn slice(raw: &[u8], range: (u32, u32)) -> &[u8] {
-    raw.get(range.0 as usize..range.1 as usize)
-        .unwrap_or_default()
+    raw.get(range.0 as usize..range.1 as usize).unwrap_or_default()
 }

@@ -48,11 +48,7 @@ fn number_children(part: &mut BodyPart, base: &str) {
 }
 
 fn child_id(base: &str, n: usize) -> String {
-    if base.is_empty() {
-        n.to_string()
-    } else {
-        format!("{base}.{n}")
-    }
+    if base.is_empty() { n.to_string() } else { format!("{base}.{n}") }
 }
 
 /// Parses "1.2.3" into numbers; None for anything else (empty, zero, junk).
@@ -60,10 +56,7 @@ pub fn parse_path(section: &str) -> Option<Vec<u32>> {
     if section.is_empty() {
         return Some(Vec::new());
     }
-    section
-        .split('.')
-        .map(|n| n.parse::<u32>().ok().filter(|&n| n > 0))
-        .collect()
+    section.split('.').map(|n| n.parse::<u32>().ok().filter(|&n| n > 0)).collect()
 }
 
 impl MessageSummary {
@@ -82,8 +75,7 @@ impl MessageSummary {
                 }
             }
             part = if part.is_multipart() {
-                part.children
-                    .get(usize::try_from(n).ok()?.checked_sub(1)?)?
+                part.children.get(usize::try_from(n).ok()?.checked_sub(1)?)?
             } else if n == 1 {
                 part
             } else {
@@ -97,12 +89,7 @@ impl MessageSummary {
 /// The bytes of `BODY[path.text]`, or None if the message has no such
 /// section (a bad number, HEADER/TEXT of a part that is not a message, MIME
 /// of the message itself).
-pub fn section<'a>(
-    raw: &'a [u8],
-    summary: &MessageSummary,
-    path: &[u32],
-    text: SectionText,
-) -> Option<&'a [u8]> {
+pub fn section<'a>(raw: &'a [u8], summary: &MessageSummary, path: &[u32], text: SectionText) -> Option<&'a [u8]> {
     let range = if path.is_empty() {
         match text {
             SectionText::Full => return Some(raw),

@@ -7,11 +7,7 @@ pub fn base_subject(decoded: &str) -> String {
     // (1) Tabs and line breaks become spaces, runs of spaces one space.
     let mut s = String::with_capacity(decoded.len());
     for c in decoded.chars() {
-        let c = if matches!(c, '\t' | '\r' | '\n') {
-            ' '
-        } else {
-            c
-        };
+        let c = if matches!(c, '\t' | '\r' | '\n') { ' ' } else { c };
         if !(c == ' ' && s.ends_with(' ')) {
             s.push(c);
         }
@@ -60,9 +56,7 @@ fn strip_leader(s: &str) -> Option<&str> {
 
 /// subj-refwd = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"
 fn strip_refwd(s: &str) -> Option<&str> {
-    let rest = strip_prefix_ci(s, "re")
-        .or_else(|| strip_prefix_ci(s, "fwd"))
-        .or_else(|| strip_prefix_ci(s, "fw"))?;
+    let rest = strip_prefix_ci(s, "re").or_else(|| strip_prefix_ci(s, "fwd")).or_else(|| strip_prefix_ci(s, "fw"))?;
     let rest = rest.trim_start_matches(' ');
     let rest = strip_blob(rest).unwrap_or(rest);
     rest.strip_prefix(':')
@@ -74,15 +68,12 @@ fn strip_refwd(s: &str) -> Option<&str> {
 fn strip_blob(s: &str) -> Option<&str> {
     let inner = s.strip_prefix('[')?;
     let close = inner.find(['[', ']'])?;
-    inner[close..]
-        .strip_prefix(']')
-        .map(|rest| rest.trim_start_matches(' '))
+    inner[close..].strip_prefix(']').map(|rest| rest.trim_start_matches(' '))
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
 fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {

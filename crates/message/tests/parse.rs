@@ -6,8 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use tresor_message::{
-    BodyPart, MessageSummary, SearchHeader, SectionText, TextSource, decoded_part, parse,
-    parse_path, section, text_for_search,
+    BodyPart, MessageSummary, SearchHeader, SectionText, TextSource, decoded_part, parse, parse_path, section, text_for_search,
 };
 
 fn fixture_dir() -> PathBuf {
@@ -26,11 +25,7 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     out.sort();
-    assert!(
-        out.len() >= 14,
-        "fixtures missing from {}",
-        fixture_dir().display()
-    );
+    assert!(out.len() >= 14, "fixtures missing from {}", fixture_dir().display());
     out
 }
 
@@ -50,18 +45,13 @@ fn summaries_match_golden_json() {
             fs::write(&path, &actual).expect("write golden");
             continue;
         }
-        let expected = fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} is missing: run with BLESS=1", path.display()));
+        let expected = fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing: run with BLESS=1", path.display()));
         let expected: MessageSummary = serde_json::from_str(&expected).expect("golden parses");
         if expected != summary {
             mismatches.push(format!("{name}: got\n{actual}"));
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "summaries differ (BLESS=1 regenerates):\n{}",
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "summaries differ (BLESS=1 regenerates):\n{}", mismatches.join("\n"));
 }
 
 /// serde_json's pretty form, with arrays of numbers (raw bytes, ranges) on
@@ -113,73 +103,33 @@ fn fetch<'a>(raw: &'a [u8], summary: &MessageSummary, spec: &str) -> Option<&'a 
 #[test]
 fn sections_are_byte_exact() {
     let cases: &[(&str, &str, Option<&str>)] = &[
-        (
-            "plain",
-            "1",
-            Some("Hi Bob,\r\n\r\nare you free for lunch on Friday?\r\n\r\nAlice\r\n"),
-        ),
+        ("plain", "1", Some("Hi Bob,\r\n\r\nare you free for lunch on Friday?\r\n\r\nAlice\r\n")),
         ("plain", "2", None),
         ("plain", "1.1", None),
         ("plain", "1.MIME", Some(PLAIN_HEADER)),
         ("plain", "HEADER", Some(PLAIN_HEADER)),
-        (
-            "attachment",
-            "1.MIME",
-            Some("Content-Type: text/plain; charset=utf-8\r\n\r\n"),
-        ),
+        ("attachment", "1.MIME", Some("Content-Type: text/plain; charset=utf-8\r\n\r\n")),
         ("attachment", "1", Some("The report is attached.")),
         ("attachment", "1.HEADER", None),
         ("alternative-in-mixed", "1", Some(ALTERNATIVE_BODY)),
-        (
-            "alternative-in-mixed",
-            "1.1",
-            Some("Plain   version\r\nof the news."),
-        ),
-        (
-            "alternative-in-mixed",
-            "1.2.MIME",
-            Some("Content-Type: text/html; charset=utf-8\r\n\r\n"),
-        ),
+        ("alternative-in-mixed", "1.1", Some("Plain   version\r\nof the news.")),
+        ("alternative-in-mixed", "1.2.MIME", Some("Content-Type: text/html; charset=utf-8\r\n\r\n")),
         ("alternative-in-mixed", "3", Some("a,b\r\n1,2")),
         ("alternative-in-mixed", "4", None),
         ("forwarded", "2.HEADER", Some(FORWARDED_HEADER)),
         ("forwarded", "2.1", Some("Numbers are up.")),
-        (
-            "forwarded",
-            "2.2.MIME",
-            Some("Content-Type: text/html; charset=us-ascii\r\n\r\n"),
-        ),
-        (
-            "forwarded",
-            "2.MIME",
-            Some("Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n"),
-        ),
+        ("forwarded", "2.2.MIME", Some("Content-Type: text/html; charset=us-ascii\r\n\r\n")),
+        ("forwarded", "2.MIME", Some("Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n")),
         ("forwarded", "1.TEXT", None),
         ("bare-lf", "1", Some("<div>Only <em>HTML</em>\nhere.</div>")),
-        (
-            "bare-lf",
-            "2.MIME",
-            Some("Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"),
-        ),
-        (
-            "truncated-multipart",
-            "2",
-            Some("AAECAwQFBgcICQoL\r\nDA0ODxAREhMUFRYX"),
-        ),
+        ("bare-lf", "2.MIME", Some("Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n")),
+        ("truncated-multipart", "2", Some("AAECAwQFBgcICQoL\r\nDA0ODxAREhMUFRYX")),
         ("headerless", "HEADER", Some("")),
-        (
-            "headerless",
-            "TEXT",
-            Some("Just some text without any header.\r\nSecond line: still body.\r\n"),
-        ),
+        ("headerless", "TEXT", Some("Just some text without any header.\r\nSecond line: still body.\r\n")),
         ("empty", "", Some("")),
         ("empty", "1", Some("")),
         ("digest", "1.MIME", Some("\r\n")),
-        (
-            "digest",
-            "1.HEADER",
-            Some("From: a@example.com\r\nSubject: first\r\n\r\n"),
-        ),
+        ("digest", "1.HEADER", Some("From: a@example.com\r\nSubject: first\r\n\r\n")),
         ("digest", "2.TEXT", Some("Two.")),
         ("digest", "2.1", Some("Two.")),
     ];
@@ -216,50 +166,28 @@ fn check_invariants(raw: &[u8], summary: &MessageSummary) {
     assert_eq!(summary.size, raw.len() as u64);
     check_part(&summary.root, (0, raw.len() as u32));
     for part in summary.root.walk() {
-        assert_eq!(
-            part.is_multipart(),
-            part.content_type == "multipart",
-            "{part:?}"
-        );
+        assert_eq!(part.is_multipart(), part.content_type == "multipart", "{part:?}");
         if let Some(id) = &part.part_id {
             let path = parse_path(id).expect("part ids parse");
             let found = summary.part(&path).expect("part id resolves");
-            assert!(
-                std::ptr::eq(found, part),
-                "part {id} resolves to another part"
-            );
+            assert!(std::ptr::eq(found, part), "part {id} resolves to another part");
         }
     }
-    for id in summary
-        .text_body
-        .iter()
-        .chain(&summary.html_body)
-        .chain(&summary.attachments)
-    {
-        assert!(
-            summary.part(&parse_path(id).unwrap()).is_some(),
-            "JMAP list names {id}"
-        );
+    for id in summary.text_body.iter().chain(&summary.html_body).chain(&summary.attachments) {
+        assert!(summary.part(&parse_path(id).unwrap()).is_some(), "JMAP list names {id}");
     }
     assert!(summary.preview.chars().count() <= 256);
 }
 
 fn check_part(part: &BodyPart, within: (u32, u32)) {
     let (h, b) = (part.header, part.body);
-    assert!(
-        within.0 <= h.0 && h.0 <= h.1 && h.1 == b.0 && b.0 <= b.1 && b.1 <= within.1,
-        "{part:?} not within {within:?}"
-    );
+    assert!(within.0 <= h.0 && h.0 <= h.1 && h.1 == b.0 && b.0 <= b.1 && b.1 <= within.1, "{part:?} not within {within:?}");
     assert_eq!(part.size, b.1 - b.0);
     for child in &part.children {
         check_part(child, b);
     }
     if let Some(nested) = &part.message {
-        assert_eq!(
-            (nested.root.header.0, nested.root.body.1),
-            b,
-            "a message fills its part"
-        );
+        assert_eq!((nested.root.header.0, nested.root.body.1), b, "a message fills its part");
         check_part(&nested.root, b);
     }
 }
@@ -271,11 +199,7 @@ fn fixtures_keep_invariants() {
         check_invariants(&raw, &summary);
         // Every body range cut out of raw is a slice that exists.
         for part in summary.root.walk() {
-            assert!(
-                raw.get(part.header.0 as usize..part.body.1 as usize)
-                    .is_some(),
-                "{name}"
-            );
+            assert!(raw.get(part.header.0 as usize..part.body.1 as usize).is_some(), "{name}");
         }
     }
 }
@@ -302,22 +226,10 @@ fn search_text_is_decoded() {
     let cases: &[(&str, TextSource, &str)] = &[
         ("qp-utf8", Header(Subject), "Re: Grüße aus Köln"),
         ("qp-utf8", Header(From), "Jörg Müller <joerg@example.de>"),
-        (
-            "qp-utf8",
-            Body,
-            "viele Grüße aus Köln! Die Straße ist sehr lang und dieser Satz auch.",
-        ),
+        ("qp-utf8", Body, "viele Grüße aus Köln! Die Straße ist sehr lang und dieser Satz auch."),
         ("encoded-words", Header(To), "佐藤 <sato@example.jp>"),
-        (
-            "encoded-words",
-            Header(To),
-            "Renée Martin <renee@example.fr>",
-        ),
-        (
-            "encoded-words",
-            Header(From),
-            "André Dupont <andre@example.fr>",
-        ),
+        ("encoded-words", Header(To), "Renée Martin <renee@example.fr>"),
+        ("encoded-words", Header(From), "André Dupont <andre@example.fr>"),
         ("encoded-words", Body, "Café crème brûlée"),
         ("alternative-in-mixed", Body, "HTML version of the news."),
         ("alternative-in-mixed", Body, "a,b"),
@@ -333,18 +245,13 @@ fn search_text_is_decoded() {
     for &(name, source, needle) in cases {
         let texts = search_texts(name);
         assert!(
-            texts
-                .iter()
-                .any(|(s, t)| *s == source && t.contains(needle)),
+            texts.iter().any(|(s, t)| *s == source && t.contains(needle)),
             "{name}: no {source:?} text contains {needle:?} in {texts:?}"
         );
     }
     // Binary parts offer no text: the PDF's bytes are not searchable.
     let texts = search_texts("attachment");
-    assert!(
-        texts.iter().all(|(_, t)| !t.contains("fake report")),
-        "{texts:?}"
-    );
+    assert!(texts.iter().all(|(_, t)| !t.contains("fake report")), "{texts:?}");
 }
 
 #[test]
@@ -458,9 +365,7 @@ fn hostile_nesting_is_bounded() {
     // overflow a naive recursive parser's stack.
     let mut raw = Vec::new();
     for i in 0..5000 {
-        raw.extend_from_slice(
-            format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes(),
-        );
+        raw.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes());
     }
     raw.extend_from_slice(b"\r\nleaf\r\n");
     let summary = parse(&raw);
@@ -474,9 +379,5 @@ fn hostile_nesting_is_bounded() {
     raw.extend_from_slice(b"--p--\r\n");
     let summary = parse(&raw);
     check_invariants(&raw, &summary);
-    assert!(
-        summary.root.children.len() <= 2000,
-        "{} parts kept",
-        summary.root.children.len()
-    );
+    assert!(summary.root.children.len() <= 2000, "{} parts kept", summary.root.children.len());
 }

@@ -6,11 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tresor",
-    version,
-    about = "Tresor: a privacy-first mail server"
-)]
+#[command(name = "tresor", version, about = "Tresor: a privacy-first mail server")]
 pub struct Cli {
     /// Config file (default: $TRESOR_CONFIG, then ./config.toml).
     #[arg(long, global = true)]
@@ -36,6 +32,18 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// Deletion receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCmd {
+    /// Check a deletion receipt's signature (and, with this server's master key
+    /// at hand, that this server signed it).
+    Verify { file: PathBuf },
+    /// Print this server's receipt-verifying public key.
+    Pubkey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +73,20 @@ pub enum AccountCmd {
     },
     /// Export everything the account holds into one archive.
     Export(ExportArgs),
+    /// Stop receiving mail for the account; purge it after the export window.
+    Terminate {
+        name: String,
+        /// How long the account stays readable (default: lifecycle.export_window).
+        #[arg(long)]
+        export_window: Option<String>,
+    },
+    /// Purge the account at once: key destroyed first, then the data.
+    Purge {
+        name: String,
+        /// Required: a purge cannot be undone.
+        #[arg(long, required = true)]
+        now: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -14,40 +14,20 @@ use tresor_types::{ByteSize, time};
 /// How an export reports progress (a terminal bar, or nothing over the socket).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-pub fn execute(
-    store: &Store,
-    config: &Config,
-    cmd: &AccountCmd,
-    stdin: &str,
-    progress: Progress<'_>,
-) -> Result<String> {
+pub fn execute(store: &Store, config: &Config, cmd: &AccountCmd, stdin: &str, progress: Progress<'_>) -> Result<String> {
     let now = time::now();
     let mut out = String::new();
     match cmd {
-        AccountCmd::Create {
-            name,
-            quota,
-            aliases,
-            ..
-        } => {
+        AccountCmd::Create { name, quota, aliases, .. } => {
             let password = first_line(stdin)?;
             let quota = match quota {
                 Some(q) => {
                     let b = q.parse::<ByteSize>().context("--quota")?.0;
-                    Some(Quota {
-                        bytes: (b > 0).then_some(b),
-                        ..config.default_quota
-                    })
+                    Some(Quota { bytes: (b > 0).then_some(b), ..config.default_quota })
                 }
                 None => None,
             };
-            let r = store.create_account(NewAccount {
-                login: name,
-                password,
-                aliases,
-                quota,
-                now,
-            })?;
+            let r = store.create_account(NewAccount { login: name, password, aliases, quota, now })?;
             writeln!(out, "created {}", r.login)?;
         }
         AccountCmd::List => {
@@ -56,9 +36,7 @@ pub fn execute(
             }
         }
         AccountCmd::Show { name } => {
-            let r = store
-                .account_by_login(name)
-                .with_context(|| format!("account {name}"))?;
+            let r = store.account_by_login(name).with_context(|| format!("account {name}"))?;
             let account = store.account(r.account_id())?;
             let c = account.counters();
             writeln!(out, "login: {}", r.login)?;
@@ -68,41 +46,36 @@ pub fn execute(
             writeln!(out, "state: {}", state_text(r.state))?;
             writeln!(out, "messages: {}", c.messages)?;
             writeln!(out, "storage: {}", c.bytes)?;
-            writeln!(
-                out,
-                "quota: {}",
-                r.quota
-                    .bytes
-                    .map_or("unlimited".into(), |b| ByteSize(b).to_string())
-            )?;
+            writeln!(out, "quota: {}", r.quota.bytes.map_or("unlimited".into(), |b| ByteSize(b).to_string()))?;
             writeln!(out, "created: {}", time::rfc3339(r.created_at))?;
         }
         AccountCmd::Passwd { name, .. } => {
-            store
-                .set_password(name, first_line(stdin)?)
-                .with_context(|| format!("account {name}"))?;
+            store.set_password(name, first_line(stdin)?).with_context(|| format!("account {name}"))?;
             writeln!(out, "password changed for {name}")?;
         }
         AccountCmd::Export(args) => {
-            let r = store
-                .account_by_login(&args.name)
-                .with_context(|| format!("account {}", args.name))?;
+            let r = store.account_by_login(&args.name).with_context(|| format!("account {}", args.name))?;
             let account = store.account(r.account_id())?;
             let file = create_private(&args.out)?;
-            let manifest = tresor_lifecycle::export::export(
-                &account,
-                std::io::BufWriter::new(file),
-                now,
-                progress,
-            )
-            .with_context(|| format!("export to {}", args.out.display()))?;
-            writeln!(
-                out,
-                "exported {} messages in {} mailboxes to {}",
-                manifest.messages,
-                manifest.mailboxes.len(),
-                args.out.display()
-            )?;
+            let manifest = tresor_lifecycle::export::export(&account, std::io::BufWriter::new(file), now, progress)
+                .with_context(|| format!("export to {}", args.out.display()))?;
+            writeln!(out, "exported {} messages in {} mailboxes to {}", manifest.messages, manifest.mailboxes.len(), args.out.display())?;
+        }
+        AccountCmd::Terminate { name, export_window } => {
+            let window = match export_window {
+                Some(w) => w.parse::<tresor_types::HumanDuration>().context("--export-window")?,
+                None => config.lifecycle.export_window,
+            };
+            let purge_at = now + window.as_secs() as i64;
+            let r = store.terminate(name, purge_at, now).with_context(|| format!("account {name}"))?;
+            writeln!(out, "{} is terminating: it receives no mail and is purged at {}", r.login, time::rfc3339(purge_at))?;
+        }
+        AccountCmd::Purge { name, .. } => {
+            let r = store.account_by_login(name).with_context(|| format!("account {name}"))?;
+            let report = store.purge(r.account_id(), now)?;
+            let path = crate::receipts::save(store, config, &report)?;
+            writeln!(out, "purged {name}: key {} destroyed, {} messages deleted", report.key_id, report.messages)?;
+            writeln!(out, "deletion receipt: {}", path.display())?;
         }
     }
     Ok(out)
@@ -118,11 +91,7 @@ fn state_text(s: AccountState) -> String {
 }
 
 fn first_line(stdin: &str) -> Result<&str> {
-    let line = stdin
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('\r');
+    let line = stdin.lines().next().unwrap_or_default().trim_end_matches('\r');
     if line.is_empty() {
         bail!("no password on standard input");
     }

@@ -14,14 +14,8 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
     let dir = std::path::absolute(dir)?;
     write_setup(&dir, &Listen::production())?;
     println!("wrote {}", dir.join("config.toml").display());
-    println!(
-        "master key: {} (keep it apart from backups of the data)",
-        dir.join("master.key").display()
-    );
-    println!(
-        "start with: tresor serve --config {}",
-        dir.join("config.toml").display()
-    );
+    println!("master key: {} (keep it apart from backups of the data)", dir.join("master.key").display());
+    println!("start with: tresor serve --config {}", dir.join("config.toml").display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,16 +48,10 @@ pub fn write_setup(dir: &Path, listen: &Listen) -> Result<()> {
             bail!("{} already exists; refusing to overwrite it", p.display());
         }
     }
-    std::fs::create_dir_all(dir.join("tls"))
-        .with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("tls")).with_context(|| format!("creating {}", dir.display()))?;
     write_private(&master, MasterKey::generate_file().as_bytes())?;
-    crate::tls::write_self_signed(
-        &["localhost"],
-        &dir.join("tls/cert.pem"),
-        &dir.join("tls/key.pem"),
-    )?;
-    std::fs::write(&config, config_text(dir, listen))
-        .with_context(|| format!("writing {}", config.display()))?;
+    crate::tls::write_self_signed(&["localhost"], &dir.join("tls/cert.pem"), &dir.join("tls/key.pem"))?;
+    std::fs::write(&config, config_text(dir, listen)).with_context(|| format!("writing {}", config.display()))?;
     Ok(())
 }
 
@@ -91,9 +79,7 @@ fn config_text(dir: &Path, l: &Listen) -> String {
             _ => None,
         };
         match value {
-            Some(v) if !t.starts_with('#') && t.contains('=') => {
-                out.push_str(&format!("{key} = {v}\n"))
-            }
+            Some(v) if !t.starts_with('#') && t.contains('=') => out.push_str(&format!("{key} = {v}\n")),
             _ => {
                 out.push_str(line);
                 out.push('\n');
@@ -141,10 +127,7 @@ mod tests {
         assert_eq!(c.storage.path, dir.path().join("data"));
         crate::tls::server_config(&c.tls.cert, &c.tls.key).unwrap();
         crate::open::master_key(&c).unwrap();
-        assert!(
-            write_setup(dir.path(), &Listen::production()).is_err(),
-            "never overwrites"
-        );
+        assert!(write_setup(dir.path(), &Listen::production()).is_err(), "never overwrites");
     }
 
     #[test]

@@ -15,27 +15,17 @@ pub struct StoreBackend {
 }
 
 impl Backend for StoreBackend {
-    fn check_recipient(
-        &self,
-        address: &str,
-        declared_size: Option<u64>,
-    ) -> impl Future<Output = RcptCheck> + Send {
+    fn check_recipient(&self, address: &str, declared_size: Option<u64>) -> impl Future<Output = RcptCheck> + Send {
         let store = self.store.clone();
         let address = address.to_owned();
-        async move {
-            tokio::task::spawn_blocking(move || check(&store, address, declared_size))
-                .await
-                .unwrap_or(RcptCheck::TempFail)
-        }
+        async move { tokio::task::spawn_blocking(move || check(&store, address, declared_size)).await.unwrap_or(RcptCheck::TempFail) }
     }
 
     fn deliver(&self, delivery: Delivery) -> impl Future<Output = Vec<DeliveryResult>> + Send {
         let store = self.store.clone();
         async move {
             let n = delivery.recipients.len();
-            tokio::task::spawn_blocking(move || deliver(&store, delivery))
-                .await
-                .unwrap_or_else(|_| vec![DeliveryResult::TempFail; n])
+            tokio::task::spawn_blocking(move || deliver(&store, delivery)).await.unwrap_or_else(|_| vec![DeliveryResult::TempFail; n])
         }
     }
 }
@@ -60,10 +50,7 @@ fn check(store: &Store, address: String, declared_size: Option<u64>) -> RcptChec
         }
     };
     match account.check_quota(declared_size.unwrap_or(0)) {
-        Ok(()) => RcptCheck::Accept(Recipient {
-            address,
-            account: record.id,
-        }),
+        Ok(()) => RcptCheck::Accept(Recipient { address, account: record.id }),
         Err(Error::OverQuota(q)) if q.alone => RcptCheck::TooBigForQuota,
         Err(_) => RcptCheck::OverQuota,
     }

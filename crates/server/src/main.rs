@@ -9,6 +9,7 @@ mod config;
 mod init;
 mod lmtp_backend;
 mod open;
+mod receipts;
 mod serve;
 mod tls;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Command::Serve { dev } => serve::run(cli.config.as_deref(), dev),
         Command::Init { ref data_dir } => init::run(data_dir),
         Command::Account(_) => admin::client::run(&cli),
+        Command::Receipt(ref cmd) => receipts::run(cli.config.as_deref(), cmd),
     };
     match result {
         Ok(code) => code,

@@ -10,9 +10,7 @@ use tresor_store::{Store, StoreConfig};
 
 pub fn master_key(config: &Config) -> Result<MasterKey> {
     let path = &config.master_key;
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|e| anyhow!("master key {}: {e}", path.display()))?,
-    );
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| anyhow!("master key {}: {e}", path.display()))?);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -40,11 +38,7 @@ pub fn store(config: &Config) -> Result<Store> {
     };
     Store::open(Arc::new(engine), master, store_config).map_err(|e| match e {
         tresor_store::Error::WrongMasterKey => {
-            anyhow!(
-                "master key {} does not open data dir {}",
-                config.master_key.display(),
-                config.storage.path.display()
-            )
+            anyhow!("master key {} does not open data dir {}", config.master_key.display(), config.storage.path.display())
         }
         e => anyhow!("data dir {}: {e}", config.storage.path.display()),
     })

@@ -20,27 +20,16 @@ const DEV_LOGIN: &str = "demo@localhost";
 const DEV_PASSWORD: &str = "demo";
 
 pub fn run(config_flag: Option<&Path>, dev: bool) -> Result<ExitCode> {
-    let config = if dev {
-        dev_setup()?
-    } else {
-        Config::load(&Config::locate(config_flag))?
-    };
+    let config = if dev { dev_setup()? } else { Config::load(&Config::locate(config_flag))? };
     init_logging(&config.log_level);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("tresor")
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tresor").build()?;
     runtime.block_on(serve(config, dev))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 fn dev_setup() -> Result<Config> {
@@ -75,29 +64,21 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
     };
     let admin = crate::admin::server::bind(&config.admin_socket)?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    // Every session holds a clone; shutdown waits until they are all gone.
+    let sessions = Arc::new(());
 
     let mut ready = Vec::new();
     for addr in &config.lmtp.listen {
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("lmtp.listen {addr}"))?;
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("lmtp.listen {addr}"))?;
         let local = listener.local_addr()?;
         if !local.ip().is_loopback() {
             tracing::warn!(%local, "LMTP has no authentication: listening off loopback trusts the whole network");
         }
         ready.push(format!("lmtp {local}"));
-        tokio::spawn(accept_lmtp(
-            listener,
-            store.clone(),
-            config.clone(),
-            shutdown_rx.clone(),
-        ));
+        tokio::spawn(accept_lmtp(listener, store.clone(), config.clone(), shutdown_rx.clone(), sessions.clone()));
     }
-    tokio::spawn(crate::admin::server::serve(
-        admin,
-        store.clone(),
-        config.clone(),
-    ));
+    tokio::spawn(lifecycle_loop(store.clone(), config.clone()));
+    tokio::spawn(crate::admin::server::serve(admin, store.clone(), config.clone()));
 
     {
         let mut out = std::io::stdout().lock();
@@ -116,19 +97,14 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
     let _ = shutdown_tx.send(true);
     // Sessions finish their transaction and say 421; give them a moment.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Arc::strong_count(&store) > 2 && tokio::time::Instant::now() < deadline {
+    while Arc::strong_count(&sessions) > 1 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = std::fs::remove_file(&config.admin_socket);
     Ok(())
 }
 
-async fn accept_lmtp(
-    listener: TcpListener,
-    store: Arc<Store>,
-    config: Arc<Config>,
-    shutdown: watch::Receiver<bool>,
-) {
+async fn accept_lmtp(listener: TcpListener, store: Arc<Store>, config: Arc<Config>, shutdown: watch::Receiver<bool>, sessions: Arc<()>) {
     let backend = Arc::new(StoreBackend { store });
     let protocol = Arc::new(config.lmtp.protocol.clone());
     // Bounded: an MTA opens a handful of connections; more is a misbehaving peer.
@@ -153,6 +129,7 @@ async fn accept_lmtp(
         let _ = stream.set_nodelay(true);
         let (backend, protocol) = (backend.clone(), protocol.clone());
         let mut session_stop = shutdown.clone();
+        let session = sessions.clone();
         tokio::spawn(async move {
             let stopped = async move {
                 let _ = session_stop.wait_for(|s| *s).await;
@@ -161,8 +138,38 @@ async fn accept_lmtp(
                 tracing::debug!(error = %e, "lmtp session ended with an error");
             }
             drop(permit);
+            drop(session);
         });
     }
+}
+
+/// Runs due purges (and finishes interrupted ones) now and then every
+/// `lifecycle.check_interval`: a purge due while the server was down runs at start.
+async fn lifecycle_loop(store: Arc<Store>, config: Arc<Config>) {
+    let mut tick = tokio::time::interval(config.lifecycle.check_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (s, c) = (store.clone(), config.clone());
+        match tokio::task::spawn_blocking(move || run_due(&s, &c)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "scheduled lifecycle work failed"),
+            Err(e) => tracing::error!(error = %e, "scheduled lifecycle work panicked"),
+        }
+    }
+}
+
+fn run_due(store: &Store, config: &Config) -> Result<()> {
+    let now = tresor_types::time::now();
+    let mut reports = store.resume_purges(now)?;
+    for id in store.due_purges(now)? {
+        reports.push(store.purge(id, now)?);
+    }
+    for r in reports {
+        let path = crate::receipts::save(store, config, &r)?;
+        tracing::info!(receipt = %path.display(), "account purged");
+    }
+    Ok(())
 }
 
 async fn wait_for_signal() {
@@ -175,31 +182,12 @@ async fn wait_for_signal() {
 }
 
 fn print_dev_help(out: &mut impl Write, config: &Config) -> Result<()> {
-    let lmtp = config
-        .lmtp
-        .listen
-        .first()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let lmtp = config.lmtp.listen.first().map(|a| a.to_string()).unwrap_or_default();
     writeln!(out)?;
-    writeln!(
-        out,
-        "Tresor dev server (loopback only, throw-away data in {})",
-        config.storage.path.display()
-    )?;
+    writeln!(out, "Tresor dev server (loopback only, throw-away data in {})", config.storage.path.display())?;
     writeln!(out, "  demo account: {DEV_LOGIN} / password {DEV_PASSWORD}")?;
-    writeln!(
-        out,
-        "  deliver mail: swaks --server {lmtp} --protocol LMTP --to {DEV_LOGIN}"
-    )?;
-    writeln!(
-        out,
-        "  inspect:      tresor --config {} account show {DEV_LOGIN}",
-        config.file.display()
-    )?;
-    writeln!(
-        out,
-        "  IMAP and JMAP listeners arrive with their issues; the config already names them."
-    )?;
+    writeln!(out, "  deliver mail: swaks --server {lmtp} --protocol LMTP --to {DEV_LOGIN}")?;
+    writeln!(out, "  inspect:      tresor --config {} account show {DEV_LOGIN}", config.file.display())?;
+    writeln!(out, "  IMAP and JMAP listeners arrive with their issues; the config already names them.")?;
     Ok(())
 }

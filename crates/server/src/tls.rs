@@ -14,8 +14,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
     if certs.is_empty() {
         anyhow::bail!("tls.cert {}: no certificate in the file", cert.display());
     }
-    let key =
-        PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow!("tls.key {}: {e}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow!("tls.key {}: {e}", key.display()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -30,8 +29,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
 /// (mode 0600).
 pub fn write_self_signed(names: &[&str], cert: &Path, key: &Path) -> Result<()> {
     let ck =
-        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .context("generating a certificate")?;
+        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).context("generating a certificate")?;
     std::fs::write(cert, ck.cert.pem()).with_context(|| format!("writing {}", cert.display()))?;
     crate::init::write_private(key, ck.signing_key.serialize_pem().as_bytes())?;
     Ok(())

@@ -43,10 +43,7 @@ pub struct Policy {
 
 impl Policy {
     pub(crate) fn of(r: &AccountRecord) -> Policy {
-        Policy {
-            state: r.state,
-            quota: r.quota,
-        }
+        Policy { state: r.state, quota: r.quota }
     }
 }
 
@@ -71,13 +68,14 @@ pub struct Account {
     pub(crate) guard: Arc<Guard>,
     counters: Mutex<Counters>,
     policy: RwLock<Policy>,
+    /// Set when a purge starts: no write may reach the dropped keyspace (a
+    /// failed write would poison the whole store).
+    retired: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Account")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("Account").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -95,21 +93,9 @@ pub struct WriteTxn<'a> {
 }
 
 impl Account {
-    pub(crate) fn initialize(
-        id: AccountId,
-        key: &DataKey,
-        db: &dyn Db,
-        guard: &Guard,
-        now: UnixTime,
-    ) -> Result<()> {
+    pub(crate) fn initialize(id: AccountId, key: &DataKey, db: &dyn Db, guard: &Guard, now: UnixTime) -> Result<()> {
         let ks = id.keyspace();
-        let mut counters = Counters {
-            next_mailbox: 1,
-            next_email: 1,
-            next_thread: 1,
-            next_blob: 1,
-            ..Counters::default()
-        };
+        let mut counters = Counters { next_mailbox: 1, next_email: 1, next_thread: 1, next_blob: 1, ..Counters::default() };
         let mut b = Batch::new();
         crate::mail::mailbox::create_defaults(key, &ks, &mut counters, &mut b, now);
         let k = [keys::ACC_STATE];
@@ -117,25 +103,16 @@ impl Account {
         guard.write(db, b)
     }
 
-    pub(crate) fn load(
-        id: AccountId,
-        key: DataKey,
-        db: Arc<dyn Db>,
-        guard: Arc<Guard>,
-        policy: Policy,
-    ) -> Result<Account> {
+    pub(crate) fn load(id: AccountId, key: DataKey, db: Arc<dyn Db>, guard: Arc<Guard>, policy: Policy) -> Result<Account> {
         let ks = id.keyspace();
-        let counters: Counters = sealed::get(&*db, &key, &ks, &[keys::ACC_STATE])?
-            .ok_or(Error::Integrity("account state missing"))?;
-        Ok(Account {
-            id,
-            key,
-            db,
-            ks,
-            guard,
-            counters: Mutex::new(counters),
-            policy: RwLock::new(policy),
-        })
+        let counters: Counters = sealed::get(&*db, &key, &ks, &[keys::ACC_STATE])?.ok_or(Error::Integrity("account state missing"))?;
+        Ok(Account { id, key, db, ks, guard, counters: Mutex::new(counters), policy: RwLock::new(policy), retired: Default::default() })
+    }
+
+    /// Refuses every later write; waits for a write in progress to finish.
+    pub(crate) fn retire(&self) {
+        let _writes = self.counters.lock().unwrap();
+        self.retired.store(true, std::sync::atomic::Ordering::Release);
     }
 
     pub fn policy(&self) -> Policy {
@@ -164,15 +141,11 @@ impl Account {
     pub fn begin(&self) -> Result<WriteTxn<'_>> {
         self.guard.check()?;
         let counters = self.counters.lock().unwrap();
+        if self.retired.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::NoAccount);
+        }
         let before = counters.clone();
-        Ok(WriteTxn {
-            account: self,
-            counters,
-            batch: Batch::new(),
-            before,
-            logged: 0,
-            pending_states: Default::default(),
-        })
+        Ok(WriteTxn { account: self, counters, batch: Batch::new(), before, logged: 0, pending_states: Default::default() })
     }
 
     pub(crate) fn seal<T: Serialize>(&self, k: &[u8], v: &T) -> Vec<u8> {
@@ -183,10 +156,7 @@ impl Account {
         sealed::get(&*self.db, &self.key, &self.ks, k)
     }
 
-    pub(crate) fn scan<T: serde::de::DeserializeOwned>(
-        &self,
-        prefix: Vec<u8>,
-    ) -> Result<Vec<(Vec<u8>, T)>> {
+    pub(crate) fn scan<T: serde::de::DeserializeOwned>(&self, prefix: Vec<u8>) -> Result<Vec<(Vec<u8>, T)>> {
         let (from, to) = keys::prefix_range(prefix);
         tresor_kv::collect(&*self.db, &self.ks, &from, &to)?
             .into_iter()
@@ -197,11 +167,7 @@ impl Account {
     /// Reads raw sealed bytes and opens them (for blobs, which are not postcard).
     pub(crate) fn get_raw(&self, k: &[u8]) -> Result<Option<Vec<u8>>> {
         match self.db.get(&self.ks, k)? {
-            Some(v) => self
-                .key
-                .open(self.ks.as_bytes(), k, &v)
-                .map(Some)
-                .map_err(|_| Error::Integrity("seal")),
+            Some(v) => self.key.open(self.ks.as_bytes(), k, &v).map(Some).map_err(|_| Error::Integrity("seal")),
             None => Ok(None),
         }
     }

@@ -29,16 +29,9 @@ pub enum Event {
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 pub fn record(store: &Store, event: Event, now: UnixTime) -> Result<()> {
-    let k = Key::new(b'E')
-        .u64(now as u64)
-        .u32(SEQ.fetch_add(1, Ordering::Relaxed))
-        .build();
+    let k = Key::new(b'E').u64(now as u64).u32(SEQ.fetch_add(1, Ordering::Relaxed)).build();
     let mut b = Batch::new();
-    b.put(
-        AUDIT,
-        k.clone(),
-        sealed::seal(&store.dir_key, AUDIT, &k, &(now, event)),
-    );
+    b.put(AUDIT, k.clone(), sealed::seal(&store.dir_key, AUDIT, &k, &(now, event)));
     store.guard.write(&*store.engine.main(), b)
 }
 

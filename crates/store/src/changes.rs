@@ -14,17 +14,35 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     /// The email now has `uid` in `mailbox`: delivered, appended, copied or moved in.
-    Added { email: EmailId, mailbox: MailboxId, uid: u32 },
+    Added {
+        email: EmailId,
+        mailbox: MailboxId,
+        uid: u32,
+    },
     /// The email's `uid` in `mailbox` is gone: expunged or moved out.
-    Removed { email: EmailId, mailbox: MailboxId, uid: u32 },
+    Removed {
+        email: EmailId,
+        mailbox: MailboxId,
+        uid: u32,
+    },
     /// Its keywords changed.
-    Keywords { email: EmailId },
+    Keywords {
+        email: EmailId,
+    },
     /// No mailbox holds it any more; its data is deleted.
-    Destroyed { email: EmailId },
-    MailboxCreated { mailbox: MailboxId },
+    Destroyed {
+        email: EmailId,
+    },
+    MailboxCreated {
+        mailbox: MailboxId,
+    },
     /// Name, subscription, retention or other properties.
-    MailboxUpdated { mailbox: MailboxId },
-    MailboxDestroyed { mailbox: MailboxId },
+    MailboxUpdated {
+        mailbox: MailboxId,
+    },
+    MailboxDestroyed {
+        mailbox: MailboxId,
+    },
 }
 
 impl WriteTxn<'_> {
@@ -32,19 +50,14 @@ impl WriteTxn<'_> {
         let modseq = self.modseq();
         let n = self.logged;
         self.logged += 1;
-        self.put(
-            Key::new(keys::ACC_CHANGE).u64(modseq).u32(n).build(),
-            &change,
-        );
+        self.put(Key::new(keys::ACC_CHANGE).u64(modseq).u32(n).build(), &change);
     }
 }
 
 impl Account {
     /// Changes after `since`, in order, with their modseq.
     pub fn changes_since(&self, since: u64) -> Result<Vec<(u64, Change)>> {
-        let from = Key::new(keys::ACC_CHANGE)
-            .u64(since.saturating_add(1))
-            .build();
+        let from = Key::new(keys::ACC_CHANGE).u64(since.saturating_add(1)).build();
         let (_, to) = keys::prefix_range(vec![keys::ACC_CHANGE]);
         let mut out = Vec::new();
         for (k, v) in tresor_kv::collect(&*self.db, &self.ks, &from, &to)? {

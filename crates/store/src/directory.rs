@@ -85,26 +85,18 @@ pub struct NewAccount<'a> {
 pub fn normalize_address(addr: &str) -> Result<String> {
     let a = addr.trim().to_lowercase();
     let bad = |why: &str| Error::invalid("address", format!("{addr:?}: {why}"));
-    let (local, domain) = a
-        .rsplit_once('@')
-        .ok_or_else(|| bad("expected local@domain"))?;
+    let (local, domain) = a.rsplit_once('@').ok_or_else(|| bad("expected local@domain"))?;
     if local.is_empty() || domain.is_empty() || !domain.contains('.') && domain != "localhost" {
         return Err(bad("expected local@domain"));
     }
-    if a.len() > 254
-        || a.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:\\[]".contains(c))
-        || local.contains('@')
-    {
+    if a.len() > 254 || a.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:\\[]".contains(c)) || local.contains('@') {
         return Err(bad("contains characters not allowed in an address"));
     }
     Ok(a)
 }
 
 fn address_key(store: &Store, normalized: &str) -> Vec<u8> {
-    Key::new(keys::DIR_ADDRESS)
-        .hash(&store.dir_key.name_hash(b"address", normalized.as_bytes()))
-        .build()
+    Key::new(keys::DIR_ADDRESS).hash(&store.dir_key.name_hash(b"address", normalized.as_bytes())).build()
 }
 
 fn account_key(id: u64) -> Vec<u8> {
@@ -126,8 +118,7 @@ impl Store {
             return Err(Error::invalid("password", "must not be empty"));
         }
         // Hash before taking the lock: it is the slow part.
-        let password = password::hash(new.password, self.config.password_cost)
-            .map_err(|e| Error::invalid("password", e.to_string()))?;
+        let password = password::hash(new.password, self.config.password_cost).map_err(|e| Error::invalid("password", e.to_string()))?;
 
         let _lock = self.directory_lock.lock().unwrap();
         let main = self.engine.main();
@@ -146,8 +137,7 @@ impl Store {
             }
         };
         let meta_key = [keys::DIR_META];
-        let mut meta: DirMeta =
-            sealed::get(&*main, &self.dir_key, DIRECTORY, &meta_key)?.unwrap_or_default();
+        let mut meta: DirMeta = sealed::get(&*main, &self.dir_key, DIRECTORY, &meta_key)?.unwrap_or_default();
         if meta.in_shard >= self.config.accounts_per_shard {
             meta.shard += 1;
             meta.in_shard = 0;
@@ -158,34 +148,14 @@ impl Store {
         // 1. journal, 2. key, 3. keyspace with its mailboxes, 4. directory (commit).
         let pending_key = Key::new(DIR_PENDING).u64(id).build();
         let mut b = Batch::new();
-        b.put(
-            DIRECTORY,
-            pending_key.clone(),
-            sealed::seal(
-                &self.dir_key,
-                DIRECTORY,
-                &pending_key,
-                &Pending { id, shard },
-            ),
-        );
-        b.put(
-            DIRECTORY,
-            meta_key.to_vec(),
-            sealed::seal(&self.dir_key, DIRECTORY, &meta_key, &meta),
-        );
+        b.put(DIRECTORY, pending_key.clone(), sealed::seal(&self.dir_key, DIRECTORY, &pending_key, &Pending { id, shard }));
+        b.put(DIRECTORY, meta_key.to_vec(), sealed::seal(&self.dir_key, DIRECTORY, &meta_key, &meta));
         self.guard.write(&*main, b)?;
 
         let key = self.new_data_key();
-        keyring::put_account_key(
-            &*self.engine.keyring(),
-            &self.master,
-            &self.guard,
-            AccountId(id),
-            &key,
-        )?;
+        keyring::put_account_key(&*self.engine.keyring(), &self.master, &self.guard, AccountId(id), &key)?;
         let db = self.engine.shard(shard)?;
-        db.create_keyspace(&AccountId(id).keyspace())
-            .inspect_err(|_| self.guard.poison())?;
+        db.create_keyspace(&AccountId(id).keyspace()).inspect_err(|_| self.guard.poison())?;
         Account::initialize(AccountId(id), &key, &*db, &self.guard, new.now)?;
 
         let record = AccountRecord {
@@ -202,32 +172,18 @@ impl Store {
         self.put_record(&mut b, &record);
         for a in record.addresses() {
             let k = address_key(self, a);
-            b.put(
-                DIRECTORY,
-                k.clone(),
-                sealed::seal(&self.dir_key, DIRECTORY, &k, &id),
-            );
+            b.put(DIRECTORY, k.clone(), sealed::seal(&self.dir_key, DIRECTORY, &k, &id));
         }
         b.delete(DIRECTORY, pending_key);
         self.guard.write(&*main, b)?;
         tracing::info!(account = %AccountId(id), shard, "account created");
-        crate::audit::record(
-            self,
-            crate::audit::Event::AccountCreated {
-                account: AccountId(id),
-            },
-            new.now,
-        )?;
+        crate::audit::record(self, crate::audit::Event::AccountCreated { account: AccountId(id) }, new.now)?;
         Ok(record)
     }
 
     fn put_record(&self, b: &mut Batch, record: &AccountRecord) {
         let k = account_key(record.id);
-        b.put(
-            DIRECTORY,
-            k.clone(),
-            sealed::seal(&self.dir_key, DIRECTORY, &k, record),
-        );
+        b.put(DIRECTORY, k.clone(), sealed::seal(&self.dir_key, DIRECTORY, &k, record));
     }
 
     /// Replaces a record (state, quota, password), keeping the address index.
@@ -240,21 +196,11 @@ impl Store {
     }
 
     pub fn record(&self, id: AccountId) -> Result<Option<AccountRecord>> {
-        sealed::get(
-            &*self.engine.main(),
-            &self.dir_key,
-            DIRECTORY,
-            &account_key(id.0),
-        )
+        sealed::get(&*self.engine.main(), &self.dir_key, DIRECTORY, &account_key(id.0))
     }
 
     fn lookup_exact(&self, normalized: &str) -> Result<Option<u64>> {
-        sealed::get(
-            &*self.engine.main(),
-            &self.dir_key,
-            DIRECTORY,
-            &address_key(self, normalized),
-        )
+        sealed::get(&*self.engine.main(), &self.dir_key, DIRECTORY, &address_key(self, normalized))
     }
 
     /// The account an address delivers to: its login or an alias, with
@@ -268,11 +214,7 @@ impl Store {
             None => match a.split_once('@') {
                 Some((local, domain)) if local.contains('+') => {
                     let base = local.split('+').next().unwrap_or_default();
-                    if base.is_empty() {
-                        None
-                    } else {
-                        self.lookup_exact(&format!("{base}@{domain}"))?
-                    }
+                    if base.is_empty() { None } else { self.lookup_exact(&format!("{base}@{domain}"))? }
                 }
                 _ => None,
             },
@@ -308,12 +250,7 @@ impl Store {
         let (from, to) = keys::prefix_range(vec![keys::DIR_ACCOUNT]);
         let mut out = Vec::new();
         for (k, v) in tresor_kv::collect(&*main, DIRECTORY, &from, &to)? {
-            out.push(sealed::open::<AccountRecord>(
-                &self.dir_key,
-                DIRECTORY,
-                &k,
-                &v,
-            )?);
+            out.push(sealed::open::<AccountRecord>(&self.dir_key, DIRECTORY, &k, &v)?);
         }
         out.sort_by(|a, b| a.login.cmp(&b.login));
         Ok(out)
@@ -323,17 +260,14 @@ impl Store {
     pub fn account_by_login(&self, login: &str) -> Result<AccountRecord> {
         let l = normalize_address(login).map_err(|_| Error::NoAccount)?;
         let id = self.lookup_exact(&l)?.ok_or(Error::NoAccount)?;
-        self.record(AccountId(id))?
-            .filter(|r| r.login == l)
-            .ok_or(Error::NoAccount)
+        self.record(AccountId(id))?.filter(|r| r.login == l).ok_or(Error::NoAccount)
     }
 
     pub fn set_password(&self, login: &str, new_password: &str) -> Result<()> {
         if new_password.is_empty() {
             return Err(Error::invalid("password", "must not be empty"));
         }
-        let hash = password::hash(new_password, self.config.password_cost)
-            .map_err(|e| Error::invalid("password", e.to_string()))?;
+        let hash = password::hash(new_password, self.config.password_cost).map_err(|e| Error::invalid("password", e.to_string()))?;
         let _lock = self.directory_lock.lock().unwrap();
         let mut r = self.account_by_login(login)?;
         r.password = hash;
@@ -368,9 +302,7 @@ impl Store {
                 let mut b = Batch::new();
                 b.delete(tresor_kv::KEYRING, keyring::account_key_id(AccountId(p.id)));
                 self.guard.write(&*self.engine.keyring(), b)?;
-                self.engine
-                    .shard(p.shard)?
-                    .drop_keyspace(&AccountId(p.id).keyspace())?;
+                self.engine.shard(p.shard)?.drop_keyspace(&AccountId(p.id).keyspace())?;
             }
             let mut b = Batch::new();
             b.delete(DIRECTORY, k);
@@ -390,24 +322,9 @@ mod tests {
 
     #[test]
     fn addresses_normalize() {
-        assert_eq!(
-            normalize_address(" Alice@Example.COM ").unwrap(),
-            "alice@example.com"
-        );
-        assert_eq!(
-            normalize_address("testuser1@localhost").unwrap(),
-            "testuser1@localhost"
-        );
-        for bad in [
-            "",
-            "alice",
-            "@example.com",
-            "alice@",
-            "a b@example.com",
-            "a@b@c.com",
-            "<a@b.com>",
-            "a@nodot",
-        ] {
+        assert_eq!(normalize_address(" Alice@Example.COM ").unwrap(), "alice@example.com");
+        assert_eq!(normalize_address("testuser1@localhost").unwrap(), "testuser1@localhost");
+        for bad in ["", "alice", "@example.com", "alice@", "a b@example.com", "a@b@c.com", "<a@b.com>", "a@nodot"] {
             assert!(normalize_address(bad).is_err(), "{bad}");
         }
     }

@@ -49,19 +49,12 @@ pub struct QuotaExceeded {
 
 impl fmt::Display for QuotaExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.alone {
-            "item larger than the quota"
-        } else {
-            "quota full"
-        })
+        f.write_str(if self.alone { "item larger than the quota" } else { "quota full" })
     }
 }
 
 impl Error {
     pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Self {
-        Error::Invalid {
-            what,
-            why: why.into(),
-        }
+        Error::Invalid { what, why: why.into() }
     }
 }

@@ -16,9 +16,7 @@ pub(crate) fn directory_key(db: &dyn Db, master: &MasterKey, guard: &Guard) -> R
             if has_account_keys(db)? {
                 // Account keys without a directory key: the keyring is damaged, and
                 // making a new directory key would orphan every account.
-                return Err(Error::Integrity(
-                    "keyring has account keys but no directory key",
-                ));
+                return Err(Error::Integrity("keyring has account keys but no directory key"));
             }
             let key = DataKey::generate();
             let mut b = Batch::new();
@@ -38,27 +36,14 @@ pub(crate) fn account_key_id(id: AccountId) -> Vec<u8> {
     keys::Key::new(keys::KEYRING_ACCOUNT).u64(id.0).build()
 }
 
-pub(crate) fn account_key(
-    db: &dyn Db,
-    master: &MasterKey,
-    id: AccountId,
-) -> Result<Option<DataKey>> {
+pub(crate) fn account_key(db: &dyn Db, master: &MasterKey, id: AccountId) -> Result<Option<DataKey>> {
     match db.get(KEYRING, &account_key_id(id))? {
-        Some(wrapped) => master
-            .unwrap(&wrapped)
-            .map(Some)
-            .map_err(|_| Error::WrongMasterKey),
+        Some(wrapped) => master.unwrap(&wrapped).map(Some).map_err(|_| Error::WrongMasterKey),
         None => Ok(None),
     }
 }
 
-pub(crate) fn put_account_key(
-    db: &dyn Db,
-    master: &MasterKey,
-    guard: &Guard,
-    id: AccountId,
-    key: &DataKey,
-) -> Result<()> {
+pub(crate) fn put_account_key(db: &dyn Db, master: &MasterKey, guard: &Guard, id: AccountId, key: &DataKey) -> Result<()> {
     let mut b = Batch::new();
     b.put(KEYRING, account_key_id(id), master.wrap(key));
     guard.write(db, b)

@@ -28,6 +28,7 @@ pub mod directory;
 mod error;
 mod keyring;
 pub mod keys;
+pub mod lifecycle;
 pub mod mail;
 mod sealed;
 mod store;

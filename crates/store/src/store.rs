@@ -62,11 +62,7 @@ impl Guard {
     }
 
     pub fn check(&self) -> Result<()> {
-        if self.poisoned.load(Ordering::Acquire) {
-            Err(Error::Poisoned)
-        } else {
-            Ok(())
-        }
+        if self.poisoned.load(Ordering::Acquire) { Err(Error::Poisoned) } else { Ok(()) }
     }
 
     pub fn poison(&self) {
@@ -110,22 +106,15 @@ impl Store {
     /// Opens the store: unwraps the directory key (creating it on a fresh data
     /// directory) and finishes any account creation a crash interrupted.
     pub fn open(engine: Arc<dyn Engine>, master: MasterKey, config: StoreConfig) -> Result<Store> {
-        let guard = Arc::new(Guard {
-            poisoned: AtomicBool::new(false),
-            watchers: Mutex::default(),
-        });
+        let guard = Arc::new(Guard { poisoned: AtomicBool::new(false), watchers: Mutex::default() });
         let dir_key = keyring::directory_key(&*engine.keyring(), &master, &guard)?;
-        let store = Store {
-            engine,
-            master,
-            dir_key,
-            config,
-            guard,
-            accounts: Mutex::default(),
-            directory_lock: Mutex::default(),
-        };
+        let store = Store { engine, master, dir_key, config, guard, accounts: Mutex::default(), directory_lock: Mutex::default() };
         store.recover_pending_creations()?;
         Ok(store)
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -146,28 +135,17 @@ impl Store {
             return Ok(a.clone());
         }
         let record = self.record(id)?.ok_or(Error::NoAccount)?;
-        let key = keyring::account_key(&*self.engine.keyring(), &self.master, id)?
-            .ok_or(Error::Integrity("account key missing"))?;
+        let key = keyring::account_key(&*self.engine.keyring(), &self.master, id)?.ok_or(Error::Integrity("account key missing"))?;
         let db = self.engine.shard(record.shard)?;
-        let account = Arc::new(Account::load(
-            id,
-            key,
-            db,
-            self.guard.clone(),
-            Policy::of(&record),
-        )?);
+        let account = Arc::new(Account::load(id, key, db, self.guard.clone(), Policy::of(&record))?);
         let mut cache = self.accounts.lock().unwrap();
         if let Some(existing) = cache.get(&id) {
             return Ok(existing.clone());
         }
         if cache.len() >= self.config.key_cache {
             // Evict idle handles only: one in use must keep receiving policy updates.
-            let idle: Vec<AccountId> = cache
-                .iter()
-                .filter(|(_, a)| Arc::strong_count(a) == 1)
-                .map(|(k, _)| *k)
-                .take(cache.len() / 8 + 1)
-                .collect();
+            let idle: Vec<AccountId> =
+                cache.iter().filter(|(_, a)| Arc::strong_count(a) == 1).map(|(k, _)| *k).take(cache.len() / 8 + 1).collect();
             for k in idle {
                 cache.remove(&k);
             }
@@ -180,6 +158,13 @@ impl Store {
     pub(crate) fn refresh_policy(&self, record: &AccountRecord) {
         if let Some(a) = self.accounts.lock().unwrap().get(&AccountId(record.id)) {
             a.set_policy(Policy::of(record));
+        }
+    }
+
+    /// Drops a cached handle: its key is zeroized once no caller holds it.
+    pub(crate) fn evict(&self, id: AccountId) {
+        if let Some(a) = self.accounts.lock().unwrap().remove(&id) {
+            a.retire();
         }
     }
 

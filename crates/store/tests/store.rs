@@ -23,40 +23,19 @@ fn master() -> MasterKey {
 }
 
 fn config() -> StoreConfig {
-    StoreConfig {
-        accounts_per_shard: 2,
-        password_cost: Cost {
-            memory_kib: 64,
-            iterations: 1,
-        },
-        ..StoreConfig::default()
-    }
+    StoreConfig { accounts_per_shard: 2, password_cost: Cost { memory_kib: 64, iterations: 1 }, ..StoreConfig::default() }
 }
 
 fn create(store: &Store, login: &str, aliases: &[&str]) -> tresor_store::directory::AccountRecord {
     let aliases: Vec<String> = aliases.iter().map(|s| s.to_string()).collect();
-    store
-        .create_account(NewAccount {
-            login,
-            password: "pw",
-            aliases: &aliases,
-            quota: None,
-            now: NOW,
-        })
-        .unwrap()
+    store.create_account(NewAccount { login, password: "pw", aliases: &aliases, quota: None, now: NOW }).unwrap()
 }
 
 fn deliver(store: &Store, login: &str, raw: &[u8]) -> Result<tresor_store::mail::Appended, Error> {
     let r = store.account_by_login(login).unwrap();
     let a = store.account(r.account_id()).unwrap();
     let summary = tresor_message::parse(raw);
-    a.append(NewMessage {
-        raw,
-        summary: &summary,
-        mailbox: MailboxId::INBOX,
-        keywords: vec![],
-        received_at: NOW,
-    })
+    a.append(NewMessage { raw, summary: &summary, mailbox: MailboxId::INBOX, keywords: vec![], received_at: NOW })
 }
 
 /// Every (keyspace, key, value) in every database of a memory engine.
@@ -89,106 +68,38 @@ fn accounts_are_found_by_login_alias_and_plus_address() {
     let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
     let alice = create(&store, "Alice@Example.com", &["al@example.com"]);
     assert_eq!(alice.login, "alice@example.com");
-    for addr in [
-        "alice@example.com",
-        "ALICE@example.com",
-        "al@example.com",
-        "alice+news@example.com",
-        "al+x@example.com",
-    ] {
-        assert_eq!(
-            store.find_address(addr).unwrap().map(|r| r.id),
-            Some(alice.id),
-            "{addr}"
-        );
+    for addr in ["alice@example.com", "ALICE@example.com", "al@example.com", "alice+news@example.com", "al+x@example.com"] {
+        assert_eq!(store.find_address(addr).unwrap().map(|r| r.id), Some(alice.id), "{addr}");
     }
-    for addr in [
-        "bob@example.com",
-        "+x@example.com",
-        "alice@example.org",
-        "garbage",
-    ] {
+    for addr in ["bob@example.com", "+x@example.com", "alice@example.org", "garbage"] {
         assert!(store.find_address(addr).unwrap().is_none(), "{addr}");
     }
     assert!(matches!(
-        store.create_account(NewAccount {
-            login: "alice@example.com",
-            password: "x",
-            aliases: &[],
-            quota: None,
-            now: NOW
-        }),
+        store.create_account(NewAccount { login: "alice@example.com", password: "x", aliases: &[], quota: None, now: NOW }),
         Err(Error::AccountExists(_))
     ));
     let taken = vec!["al@example.com".to_string()];
     assert!(matches!(
-        store.create_account(NewAccount {
-            login: "bob@example.com",
-            password: "x",
-            aliases: &taken,
-            quota: None,
-            now: NOW
-        }),
+        store.create_account(NewAccount { login: "bob@example.com", password: "x", aliases: &taken, quota: None, now: NOW }),
         Err(Error::AddressTaken(_))
     ));
-    assert!(
-        store
-            .authenticate("alice@example.com", "pw")
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        store
-            .authenticate("alice@example.com", "nope")
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        store
-            .authenticate("al@example.com", "pw")
-            .unwrap()
-            .is_none(),
-        "aliases are not logins"
-    );
+    assert!(store.authenticate("alice@example.com", "pw").unwrap().is_some());
+    assert!(store.authenticate("alice@example.com", "nope").unwrap().is_none());
+    assert!(store.authenticate("al@example.com", "pw").unwrap().is_none(), "aliases are not logins");
     store.set_password("alice@example.com", "new").unwrap();
-    assert!(
-        store
-            .authenticate("alice@example.com", "new")
-            .unwrap()
-            .is_some()
-    );
+    assert!(store.authenticate("alice@example.com", "new").unwrap().is_some());
 }
 
 #[test]
 fn new_accounts_have_the_special_use_mailboxes_and_spread_over_shards() {
     let engine = Arc::new(MemoryEngine::default());
     let store = Store::open(engine.clone(), master(), config()).unwrap();
-    let ids: Vec<_> = (0..5)
-        .map(|i| create(&store, &format!("u{i}@example.com"), &[]))
-        .collect();
-    assert_eq!(
-        ids.iter().map(|r| r.shard).collect::<Vec<_>>(),
-        vec![0, 0, 1, 1, 2]
-    );
+    let ids: Vec<_> = (0..5).map(|i| create(&store, &format!("u{i}@example.com"), &[])).collect();
+    assert_eq!(ids.iter().map(|r| r.shard).collect::<Vec<_>>(), vec![0, 0, 1, 1, 2]);
     let a = store.account(ids[0].account_id()).unwrap();
     let roles: Vec<_> = a.mailboxes().unwrap().iter().map(|m| m.role).collect();
-    assert_eq!(
-        roles,
-        [
-            Role::Inbox,
-            Role::Drafts,
-            Role::Sent,
-            Role::Junk,
-            Role::Trash,
-            Role::Archive
-        ]
-        .map(Some)
-        .to_vec()
-    );
-    assert_eq!(
-        a.mailbox_by_name("inbox").unwrap().unwrap().id,
-        MailboxId::INBOX
-    );
+    assert_eq!(roles, [Role::Inbox, Role::Drafts, Role::Sent, Role::Junk, Role::Trash, Role::Archive].map(Some).to_vec());
+    assert_eq!(a.mailbox_by_name("inbox").unwrap().unwrap().id, MailboxId::INBOX);
     assert_eq!(store.list_accounts().unwrap().len(), 5);
 }
 
@@ -203,28 +114,14 @@ fn delivered_mail_reads_back_byte_exact_and_updates_counters() {
     let second = deliver(&store, "a@example.com", &big).unwrap();
     assert_eq!((first.uid, second.uid), (1, 2));
     assert!(second.modseq > first.modseq);
-    let a = store
-        .account(
-            store
-                .account_by_login("a@example.com")
-                .unwrap()
-                .account_id(),
-        )
-        .unwrap();
+    let a = store.account(store.account_by_login("a@example.com").unwrap().account_id()).unwrap();
     let uids = a.uids(MailboxId::INBOX).unwrap();
     assert_eq!(uids.iter().map(|u| u.0).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(a.read_message(uids[0].1).unwrap(), small);
     assert_eq!(a.read_message(uids[1].1).unwrap(), big);
     let meta = a.email_meta(uids[1].1).unwrap().unwrap();
-    assert_eq!(
-        a.read_blob_range(meta.blob, 262_140, 10).unwrap(),
-        big[262_140..262_150]
-    );
-    assert_eq!(
-        meta.thread,
-        a.email_meta(uids[0].1).unwrap().unwrap().thread,
-        "a reply joins the thread"
-    );
+    assert_eq!(a.read_blob_range(meta.blob, 262_140, 10).unwrap(), big[262_140..262_150]);
+    assert_eq!(meta.thread, a.email_meta(uids[0].1).unwrap().unwrap().thread, "a reply joins the thread");
     let c = a.counters();
     assert_eq!((c.messages, c.bytes), (2, (small.len() + big.len()) as u64));
     assert_eq!(a.mailbox(MailboxId::INBOX).unwrap().unwrap().uid_next, 3);
@@ -238,19 +135,14 @@ fn quota_refuses_with_the_right_reason() {
             login: "q@example.com",
             password: "pw",
             aliases: &[],
-            quota: Some(Quota {
-                bytes: Some(100),
-                messages: None,
-            }),
+            quota: Some(Quota { bytes: Some(100), messages: None }),
             now: NOW,
         })
         .unwrap();
     let msg = [b'x'; 60];
     deliver(&store, "q@example.com", &msg).unwrap();
     assert!(matches!(deliver(&store, "q@example.com", &msg), Err(Error::OverQuota(q)) if !q.alone));
-    assert!(
-        matches!(deliver(&store, "q@example.com", &[b'x'; 200]), Err(Error::OverQuota(q)) if q.alone)
-    );
+    assert!(matches!(deliver(&store, "q@example.com", &[b'x'; 200]), Err(Error::OverQuota(q)) if q.alone));
 }
 
 #[test]
@@ -258,45 +150,26 @@ fn terminating_accounts_refuse_mail() {
     let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
     create(&store, "t@example.com", &[]);
     deliver(&store, "t@example.com", b"Subject: a\r\n\r\nx\r\n").unwrap();
-    store
-        .set_state(
-            "t@example.com",
-            AccountState::Terminating {
-                purge_at: NOW + 100,
-            },
-        )
-        .unwrap();
-    assert!(matches!(
-        deliver(&store, "t@example.com", b"Subject: b\r\n\r\nx\r\n"),
-        Err(Error::NotActive)
-    ));
+    store.set_state("t@example.com", AccountState::Terminating { purge_at: NOW + 100 }).unwrap();
+    assert!(matches!(deliver(&store, "t@example.com", b"Subject: b\r\n\r\nx\r\n"), Err(Error::NotActive)));
 }
 
 #[test]
 fn nothing_readable_reaches_the_engine() {
     let engine = Arc::new(MemoryEngine::default());
     let store = Store::open(engine.clone(), master(), config()).unwrap();
-    create(
+    create(&store, "canary-login-8d1f@example.com", &["canary-alias-8d1f@example.com"]);
+    deliver(
         &store,
         "canary-login-8d1f@example.com",
-        &["canary-alias-8d1f@example.com"],
-    );
-    deliver(&store, "canary-login-8d1f@example.com", b"Subject: canary-subject-8d1f\r\nMessage-ID: <canary-msgid-8d1f@x>\r\n\r\ncanary-body-8d1f\r\n").unwrap();
-    let a = store
-        .account(
-            store
-                .account_by_login("canary-login-8d1f@example.com")
-                .unwrap()
-                .account_id(),
-        )
-        .unwrap();
+        b"Subject: canary-subject-8d1f\r\nMessage-ID: <canary-msgid-8d1f@x>\r\n\r\ncanary-body-8d1f\r\n",
+    )
+    .unwrap();
+    let a = store.account(store.account_by_login("canary-login-8d1f@example.com").unwrap().account_id()).unwrap();
     a.create_mailbox("canary-mailbox-8d1f", None, NOW).unwrap();
     let all = dump(&engine);
     for c in ["canary", "8d1f", "INBOX", "Trash", "example.com"] {
-        assert!(
-            !contains(&all, c.as_bytes()),
-            "{c} reached the engine in the clear"
-        );
+        assert!(!contains(&all, c.as_bytes()), "{c} reached the engine in the clear");
     }
 }
 
@@ -314,10 +187,7 @@ fn a_value_moved_to_another_key_fails_to_open() {
     let ks = a.keyspace().to_owned();
     let k1 = [&[0x04u8][..], &uids[0].1.0.to_be_bytes()].concat();
     let k2 = [&[0x04u8][..], &uids[1].1.0.to_be_bytes()].concat();
-    let (v1, v2) = (
-        db.get(&ks, &k1).unwrap().unwrap(),
-        db.get(&ks, &k2).unwrap().unwrap(),
-    );
+    let (v1, v2) = (db.get(&ks, &k1).unwrap().unwrap(), db.get(&ks, &k2).unwrap().unwrap());
     let mut b = Batch::new();
     b.put(&ks, k1, v2).put(&ks, k2, v1);
     db.write(b, true).unwrap();
@@ -329,10 +199,7 @@ fn a_value_moved_to_another_key_fails_to_open() {
 fn a_wrong_master_key_is_refused() {
     let engine = Arc::new(MemoryEngine::default());
     drop(Store::open(engine.clone(), master(), config()).unwrap());
-    assert!(matches!(
-        Store::open(engine, master(), config()),
-        Err(Error::WrongMasterKey)
-    ));
+    assert!(matches!(Store::open(engine, master(), config()), Err(Error::WrongMasterKey)));
 }
 
 #[test]
@@ -347,10 +214,7 @@ fn the_change_log_orders_changes_and_wakes_subscribers() {
     assert_eq!(*rx.borrow_and_update(), base + 1);
     a.create_mailbox("Work", None, NOW).unwrap();
     let changes = a.changes_since(base).unwrap();
-    assert_eq!(
-        changes.iter().map(|c| c.0).collect::<Vec<_>>(),
-        vec![base + 1, base + 2]
-    );
+    assert_eq!(changes.iter().map(|c| c.0).collect::<Vec<_>>(), vec![base + 1, base + 2]);
     assert_eq!(a.changes_since(base + 2).unwrap(), vec![]);
 }
 
@@ -376,14 +240,7 @@ impl Db for FailingDb {
     fn get(&self, ks: &str, k: &[u8]) -> tresor_kv::Result<Option<Vec<u8>>> {
         self.inner.get(ks, k)
     }
-    fn scan(
-        &self,
-        ks: &str,
-        f: &[u8],
-        t: &[u8],
-        r: bool,
-        v: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> tresor_kv::Result<()> {
+    fn scan(&self, ks: &str, f: &[u8], t: &[u8], r: bool, v: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> tresor_kv::Result<()> {
         self.inner.scan(ks, f, t, r, v)
     }
     fn write(&self, b: Batch, sync: bool) -> tresor_kv::Result<()> {
@@ -405,22 +262,13 @@ struct FailingEngine {
 
 impl Engine for FailingEngine {
     fn main(&self) -> Arc<dyn Db> {
-        Arc::new(FailingDb {
-            inner: self.inner.main(),
-            fail: self.fail.clone(),
-        })
+        Arc::new(FailingDb { inner: self.inner.main(), fail: self.fail.clone() })
     }
     fn keyring(&self) -> Arc<dyn Db> {
-        Arc::new(FailingDb {
-            inner: self.inner.keyring(),
-            fail: self.fail.clone(),
-        })
+        Arc::new(FailingDb { inner: self.inner.keyring(), fail: self.fail.clone() })
     }
     fn shard(&self, n: u32) -> tresor_kv::Result<Arc<dyn Db>> {
-        Ok(Arc::new(FailingDb {
-            inner: self.inner.shard(n)?,
-            fail: self.fail.clone(),
-        }))
+        Ok(Arc::new(FailingDb { inner: self.inner.shard(n)?, fail: self.fail.clone() }))
     }
     fn shards(&self) -> tresor_kv::Result<Vec<u32>> {
         self.inner.shards()
@@ -433,85 +281,38 @@ impl Engine for FailingEngine {
 #[test]
 fn a_failed_write_poisons_the_store() {
     let fail: Budget = Arc::new(AtomicI64::new(-1));
-    let store = Store::open(
-        Arc::new(FailingEngine {
-            inner: MemoryEngine::default(),
-            fail: fail.clone(),
-        }),
-        master(),
-        config(),
-    )
-    .unwrap();
+    let store = Store::open(Arc::new(FailingEngine { inner: MemoryEngine::default(), fail: fail.clone() }), master(), config()).unwrap();
     let r = create(&store, "p@example.com", &[]);
     deliver(&store, "p@example.com", b"Subject: 1\r\n\r\n1\r\n").unwrap();
     fail.store(0, Ordering::SeqCst);
     assert!(deliver(&store, "p@example.com", b"Subject: 2\r\n\r\n2\r\n").is_err());
     fail.store(-1, Ordering::SeqCst);
     // The disk "recovered", but nothing is retried or accepted until a restart.
-    assert!(matches!(
-        deliver(&store, "p@example.com", b"Subject: 3\r\n\r\n3\r\n"),
-        Err(Error::Poisoned)
-    ));
+    assert!(matches!(deliver(&store, "p@example.com", b"Subject: 3\r\n\r\n3\r\n"), Err(Error::Poisoned)));
     assert!(store.is_poisoned());
     let a = store.account(r.account_id()).unwrap();
-    assert_eq!(
-        a.counters().messages,
-        1,
-        "the failed write left the counters as they were"
-    );
+    assert_eq!(a.counters().messages, 1, "the failed write left the counters as they were");
     assert_eq!(a.uids(MailboxId::INBOX).unwrap().len(), 1);
 }
 
 #[test]
 fn an_interrupted_account_creation_is_rolled_back_on_open() {
     let fail: Budget = Arc::new(AtomicI64::new(-1));
-    let engine = Arc::new(FailingEngine {
-        inner: MemoryEngine::default(),
-        fail: fail.clone(),
-    });
+    let engine = Arc::new(FailingEngine { inner: MemoryEngine::default(), fail: fail.clone() });
     let m = MasterKey::generate_file();
-    let store = Store::open(
-        engine.clone(),
-        MasterKey::from_file_text(&m).unwrap(),
-        config(),
-    )
-    .unwrap();
+    let store = Store::open(engine.clone(), MasterKey::from_file_text(&m).unwrap(), config()).unwrap();
     create(&store, "ok@example.com", &[]);
     let keys_before = engine.inner.keyring().keyspaces().len();
-    let count =
-        |db: Arc<dyn Db>, ks: &str| tresor_kv::collect(&*db, ks, &[], &[0xFF; 9]).unwrap().len();
+    let count = |db: Arc<dyn Db>, ks: &str| tresor_kv::collect(&*db, ks, &[], &[0xFF; 9]).unwrap().len();
     let keyring_before = count(engine.inner.keyring(), tresor_kv::KEYRING);
     // Journal and key written, then the disk fails while the mailboxes are made.
     fail.store(2, Ordering::SeqCst);
-    assert!(
-        store
-            .create_account(NewAccount {
-                login: "half@example.com",
-                password: "pw",
-                aliases: &[],
-                quota: None,
-                now: NOW
-            })
-            .is_err()
-    );
-    assert_eq!(
-        count(engine.inner.keyring(), tresor_kv::KEYRING),
-        keyring_before + 1,
-        "the key was written"
-    );
+    assert!(store.create_account(NewAccount { login: "half@example.com", password: "pw", aliases: &[], quota: None, now: NOW }).is_err());
+    assert_eq!(count(engine.inner.keyring(), tresor_kv::KEYRING), keyring_before + 1, "the key was written");
     drop(store);
     fail.store(-1, Ordering::SeqCst);
-    let store = Store::open(
-        engine.clone(),
-        MasterKey::from_file_text(&m).unwrap(),
-        config(),
-    )
-    .unwrap();
-    assert_eq!(
-        count(engine.inner.keyring(), tresor_kv::KEYRING),
-        keyring_before,
-        "its key is gone again"
-    );
+    let store = Store::open(engine.clone(), MasterKey::from_file_text(&m).unwrap(), config()).unwrap();
+    assert_eq!(count(engine.inner.keyring(), tresor_kv::KEYRING), keyring_before, "its key is gone again");
     assert_eq!(engine.inner.keyring().keyspaces().len(), keys_before);
     assert!(store.find_address("half@example.com").unwrap().is_none());
     assert_eq!(store.list_accounts().unwrap().len(), 1);
@@ -520,20 +321,14 @@ fn an_interrupted_account_creation_is_rolled_back_on_open() {
 
 #[test]
 fn concurrent_appends_to_one_account_get_distinct_uids() {
-    let store =
-        Arc::new(Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap());
+    let store = Arc::new(Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap());
     let r = create(&store, "busy@example.com", &[]);
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let store = store.clone();
             std::thread::spawn(move || {
                 for i in 0..25 {
-                    deliver(
-                        &store,
-                        "busy@example.com",
-                        format!("Subject: {t}-{i}\r\n\r\nx\r\n").as_bytes(),
-                    )
-                    .unwrap();
+                    deliver(&store, "busy@example.com", format!("Subject: {t}-{i}\r\n\r\nx\r\n").as_bytes()).unwrap();
                 }
             })
         })
@@ -543,11 +338,7 @@ fn concurrent_appends_to_one_account_get_distinct_uids() {
     }
     let a = store.account(r.account_id()).unwrap();
     let uids = a.uids(MailboxId::INBOX).unwrap();
-    assert_eq!(
-        uids.len(),
-        100,
-        "every message is reachable by a UID of its own"
-    );
+    assert_eq!(uids.len(), 100, "every message is reachable by a UID of its own");
     assert_eq!(uids.last().unwrap().0, 100);
     assert_eq!(a.counters().messages, 100);
 }
@@ -620,7 +411,8 @@ fn copy_move_and_expunge_keep_counts_uids_and_the_change_log_right() {
     assert_eq!(a.expunge(MailboxId::INBOX, &[1]).unwrap(), vec![1]);
     assert_eq!(a.email_state(e1).unwrap().unwrap().mailboxes, vec![(archive, 1)]);
 
-    let kinds: Vec<String> = a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
+    let kinds: Vec<String> =
+        a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
     assert_eq!(kinds, ["Added", "Added", "Added", "Added", "Removed", "Removed", "Destroyed", "Removed"]);
 }
 
@@ -644,4 +436,80 @@ fn mailboxes_rename_with_children_and_delete() {
     a.rename_mailbox("inbox", "Old Inbox", NOW).unwrap();
     assert!(a.uids(MailboxId::INBOX).unwrap().is_empty(), "renaming INBOX moves its mail out");
     assert_eq!(a.uids(a.mailbox_by_name("Old Inbox").unwrap().unwrap().id).unwrap().len(), 1);
+}
+
+#[test]
+fn terminate_schedules_and_purge_leaves_nothing() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine.clone(), master(), config()).unwrap();
+    let gone = create(&store, "gone-8d2e@example.com", &["alias-8d2e@example.com"]);
+    let stays = create(&store, "stays@example.com", &[]);
+    deliver(&store, "gone-8d2e@example.com", b"Subject: secret-8d2e\r\n\r\nbody-8d2e\r\n").unwrap();
+    deliver(&store, "stays@example.com", b"Subject: kept\r\n\r\nkept\r\n").unwrap();
+    let keyspace = gone.account_id().keyspace();
+
+    store.terminate("gone-8d2e@example.com", NOW + 100, NOW).unwrap();
+    assert!(store.due_purges(NOW + 99).unwrap().is_empty());
+    assert_eq!(store.due_purges(NOW + 100).unwrap(), vec![gone.account_id()]);
+    assert!(matches!(deliver(&store, "gone-8d2e@example.com", b"x"), Err(Error::NotActive)));
+    let held = store.account(gone.account_id()).unwrap();
+
+    let report = store.purge(gone.account_id(), NOW + 100).unwrap();
+    assert_eq!((report.messages, report.mailboxes), (1, 6));
+    assert_eq!(report.account_hash.len(), 64);
+    assert!(store.find_address("gone-8d2e@example.com").unwrap().is_none());
+    assert!(store.find_address("alias-8d2e@example.com").unwrap().is_none());
+    assert!(matches!(store.account(gone.account_id()), Err(Error::NoAccount)));
+    assert!(store.due_purges(NOW + 1000).unwrap().is_empty());
+    assert!(matches!(held.create_mailbox("late", None, NOW), Err(Error::NoAccount)), "a handle held across the purge writes nothing");
+    assert!(!engine.shard(gone.shard).unwrap().keyspaces().contains(&keyspace));
+    let all = dump(&engine);
+    for c in ["8d2e", "gone", "example.com"] {
+        assert!(!contains(&all, c.as_bytes()), "{c} left behind");
+    }
+    assert!(!store.is_poisoned());
+    // The other account is untouched.
+    assert_eq!(account_of(&store, "stays@example.com").counters().messages, 1);
+    let purged = tresor_store::audit::events(&store)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| matches!(e, tresor_store::audit::Event::AccountPurged { .. }))
+        .count();
+    assert_eq!(purged, 1);
+    let _ = stays;
+}
+
+#[test]
+fn a_purge_interrupted_at_any_step_is_finished_on_resume() {
+    // The purge makes 1 journal write, then per step one or two writes; fail
+    // after each budget in turn and let a fresh store finish the job.
+    for budget in 0..8 {
+        let fail: Budget = Arc::new(AtomicI64::new(-1));
+        let engine = Arc::new(FailingEngine { inner: MemoryEngine::default(), fail: fail.clone() });
+        let m = MasterKey::generate_file();
+        let store = Store::open(engine.clone(), MasterKey::from_file_text(&m).unwrap(), config()).unwrap();
+        let r = create(&store, "p@example.com", &[]);
+        create(&store, "other@example.com", &[]);
+        deliver(&store, "p@example.com", b"Subject: x\r\n\r\nx\r\n").unwrap();
+        fail.store(budget, Ordering::SeqCst);
+        let first = store.purge(r.account_id(), NOW);
+        drop(store);
+        fail.store(-1, Ordering::SeqCst);
+        let store = Store::open(engine.clone(), MasterKey::from_file_text(&m).unwrap(), config()).unwrap();
+        let resumed = store.resume_purges(NOW).unwrap();
+        if first.is_ok() {
+            assert!(resumed.is_empty(), "budget {budget}: nothing left to resume");
+        } else if resumed.is_empty() {
+            // Failed before the journal was written: nothing happened; purge again.
+            store.purge(r.account_id(), NOW).unwrap();
+        }
+        assert!(store.find_address("p@example.com").unwrap().is_none(), "budget {budget}");
+        assert_eq!(
+            tresor_kv::collect(&*engine.inner.keyring(), tresor_kv::KEYRING, &[b'K'], &[b'L']).unwrap().len(),
+            1,
+            "budget {budget}: only the other key"
+        );
+        assert_eq!(store.list_accounts().unwrap().len(), 1, "budget {budget}");
+        assert!(!engine.inner.shard(r.shard).unwrap().keyspaces().contains(&r.account_id().keyspace()));
+    }
 }

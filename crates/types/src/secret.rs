@@ -55,10 +55,7 @@ mod tests {
     #[test]
     fn never_prints_its_content() {
         let s = Secret::new(String::from("hunter2"));
-        assert_eq!(
-            format!("{s:?} {s} {s:#?}"),
-            "[redacted] [redacted] [redacted]"
-        );
+        assert_eq!(format!("{s:?} {s} {s:#?}"), "[redacted] [redacted] [redacted]");
         assert_eq!(s.expose(), "hunter2");
     }
 }

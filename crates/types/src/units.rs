@@ -38,11 +38,7 @@ impl FromStr for HumanDuration {
     type Err = ParseUnitError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || {
-            ParseUnitError(format!(
-                "invalid duration {s:?}: expected a number and a unit, like 90s, 15m, 12h or 30d"
-            ))
-        };
+        let bad = || ParseUnitError(format!("invalid duration {s:?}: expected a number and a unit, like 90s, 15m, 12h or 30d"));
         let s = s.trim();
         let unit_at = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
         let (num, unit) = s.split_at(unit_at);
@@ -54,9 +50,7 @@ impl FromStr for HumanDuration {
             "d" => 86_400,
             _ => return Err(bad()),
         };
-        n.checked_mul(mult)
-            .map(HumanDuration::from_secs)
-            .ok_or_else(bad)
+        n.checked_mul(mult).map(HumanDuration::from_secs).ok_or_else(bad)
     }
 }
 
@@ -81,11 +75,7 @@ impl FromStr for ByteSize {
     type Err = ParseUnitError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || {
-            ParseUnitError(format!(
-                "invalid size {s:?}: expected bytes or a number with K, M, G or T, like 512M"
-            ))
-        };
+        let bad = || ParseUnitError(format!("invalid size {s:?}: expected bytes or a number with K, M, G or T, like 512M"));
         let s = s.trim();
         let unit_at = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (num, unit) = s.split_at(unit_at);
@@ -138,22 +128,12 @@ mod tests {
 
     #[test]
     fn durations() {
-        let ok = |s: &str, secs: u64| {
-            assert_eq!(s.parse::<HumanDuration>().unwrap().as_secs(), secs, "{s}")
-        };
+        let ok = |s: &str, secs: u64| assert_eq!(s.parse::<HumanDuration>().unwrap().as_secs(), secs, "{s}");
         ok("90s", 90);
         ok("15m", 900);
         ok("12h", 43_200);
         ok("30d", 2_592_000);
-        for bad in [
-            "",
-            "30",
-            "d",
-            "1.5h",
-            "-3d",
-            "3 weeks",
-            "99999999999999999999d",
-        ] {
+        for bad in ["", "30", "d", "1.5h", "-3d", "3 weeks", "99999999999999999999d"] {
             assert!(bad.parse::<HumanDuration>().is_err(), "{bad}");
         }
         assert_eq!(HumanDuration::from_secs(2_592_000).to_string(), "30d");

@@ -97,15 +97,8 @@ impl Session {
             Some(command::parse(line))
         };
         let after_refused_data = mem::take(&mut self.data_refused);
-        let acknowledges_refusal = matches!(
-            parsed,
-            Some(Ok(Command::Rset
-                | Command::Quit
-                | Command::Noop
-                | Command::Lhlo
-                | Command::Help
-                | Command::Vrfy))
-        );
+        let acknowledges_refusal =
+            matches!(parsed, Some(Ok(Command::Rset | Command::Quit | Command::Noop | Command::Lhlo | Command::Help | Command::Vrfy)));
         if looks_like_header(line) || (after_refused_data && !acknowledges_refusal) {
             tracing::debug!("LMTP client sent message data as commands; closing");
             self.close_with(reply::DATA_AS_COMMANDS);
@@ -137,9 +130,6 @@ impl Session {
 /// `Name:` at the start of a line, as a header field has (RFC 5322 ftext) and no
 /// command has: the sign that message data is being read as commands.
 fn looks_like_header(line: &[u8]) -> bool {
-    let name = line
-        .iter()
-        .take_while(|&&b| b.is_ascii_graphic() && b != b':')
-        .count();
+    let name = line.iter().take_while(|&&b| b.is_ascii_graphic() && b != b':').count();
     name > 0 && line.get(name) == Some(&b':')
 }

@@ -15,10 +15,7 @@ use crate::reply;
 /// stays in step.
 pub(super) enum ChunkVerdict {
     Accept,
-    Refuse {
-        reply: &'static str,
-        protocol_error: bool,
-    },
+    Refuse { reply: &'static str, protocol_error: bool },
 }
 
 pub(super) struct Transaction {
@@ -111,13 +108,8 @@ impl Session {
             return None;
         }
         let declared_size = tx.declared_size;
-        self.state = State::AwaitRecipient {
-            address: address.clone(),
-        };
-        Some(Event::CheckRecipient {
-            address,
-            declared_size,
-        })
+        self.state = State::AwaitRecipient { address: address.clone() };
+        Some(Event::CheckRecipient { address, declared_size })
     }
 
     /// Why a transaction cannot take message data now, if it cannot.
@@ -131,11 +123,7 @@ impl Session {
         if tx.recipients.is_empty() {
             // With PIPELINING, DATA after refused recipients is normal client
             // behaviour, not an error (Postfix agrees).
-            return Some(if tx.rcpt_commands == 0 {
-                (reply::NEED_RCPT, true)
-            } else {
-                (reply::NO_VALID_RECIPIENTS, false)
-            });
+            return Some(if tx.rcpt_commands == 0 { (reply::NEED_RCPT, true) } else { (reply::NO_VALID_RECIPIENTS, false) });
         }
         None
     }
@@ -144,11 +132,7 @@ impl Session {
         if let Some((line, protocol_error)) = self.refuse_data() {
             // Inside a transaction, the client may be sending the message blind.
             self.data_refused = self.tx.is_some();
-            return if protocol_error {
-                self.protocol_error(line)
-            } else {
-                self.reply(line)
-            };
+            return if protocol_error { self.protocol_error(line) } else { self.reply(line) };
         }
         if self.tx.as_ref().is_some_and(|tx| tx.chunking) {
             return self.protocol_error(reply::DATA_AFTER_BDAT);
@@ -159,38 +143,20 @@ impl Session {
 
     fn bdat(&mut self, size: u64, last: bool) {
         let verdict = match (self.refuse_data(), self.tx.as_mut()) {
-            (Some((reply, protocol_error)), _) => ChunkVerdict::Refuse {
-                reply,
-                protocol_error,
-            },
+            (Some((reply, protocol_error)), _) => ChunkVerdict::Refuse { reply, protocol_error },
             (None, Some(tx)) => {
                 tx.chunking = true;
                 tx.body.announce(size);
                 ChunkVerdict::Accept
             }
             // refuse_data() already answers NEED_MAIL without a transaction.
-            (None, None) => ChunkVerdict::Refuse {
-                reply: reply::NEED_MAIL,
-                protocol_error: true,
-            },
+            (None, None) => ChunkVerdict::Refuse { reply: reply::NEED_MAIL, protocol_error: true },
         };
-        self.state = State::Chunk {
-            size,
-            remaining: size,
-            last,
-            verdict,
-        };
+        self.state = State::Chunk { size, remaining: size, last, verdict };
     }
 
     pub(super) fn read_data(&mut self) -> Option<Event> {
-        let Self {
-            state: State::Data(decoder),
-            tx,
-            input,
-            pos,
-            ..
-        } = self
-        else {
+        let Self { state: State::Data(decoder), tx, input, pos, .. } = self else {
             return None;
         };
         let Some(tx) = tx.as_mut() else {
@@ -209,22 +175,11 @@ impl Session {
     }
 
     pub(super) fn read_chunk(&mut self) -> Option<Event> {
-        let Self {
-            state: State::Chunk {
-                remaining, verdict, ..
-            },
-            tx,
-            input,
-            pos,
-            ..
-        } = self
-        else {
+        let Self { state: State::Chunk { remaining, verdict, .. }, tx, input, pos, .. } = self else {
             return None;
         };
         let avail = &input[*pos..];
-        let take = usize::try_from(*remaining)
-            .unwrap_or(usize::MAX)
-            .min(avail.len());
+        let take = usize::try_from(*remaining).unwrap_or(usize::MAX).min(avail.len());
         if let (ChunkVerdict::Accept, Some(tx)) = (verdict, tx.as_mut()) {
             tx.body.push_chunk(&avail[..take]);
         }
@@ -233,24 +188,12 @@ impl Session {
         if *remaining > 0 {
             return self.need_input();
         }
-        let State::Chunk {
-            size,
-            last,
-            verdict,
-            ..
-        } = mem::replace(&mut self.state, State::Command)
-        else {
+        let State::Chunk { size, last, verdict, .. } = mem::replace(&mut self.state, State::Command) else {
             return None;
         };
         match verdict {
-            ChunkVerdict::Refuse {
-                reply,
-                protocol_error: true,
-            } => self.protocol_error(reply),
-            ChunkVerdict::Refuse {
-                reply,
-                protocol_error: false,
-            } => self.reply(reply),
+            ChunkVerdict::Refuse { reply, protocol_error: true } => self.protocol_error(reply),
+            ChunkVerdict::Refuse { reply, protocol_error: false } => self.reply(reply),
             ChunkVerdict::Accept if last => return self.finish_message(),
             // RFC 3030: after a failed chunk the client sends no more; any already
             // pipelined are consumed and refused the same way, and LAST fails
@@ -268,28 +211,15 @@ impl Session {
     fn finish_message(&mut self) -> Option<Event> {
         let tx = self.tx.take()?;
         if tx.body.overflowed() {
-            tracing::debug!(
-                recipients = tx.addresses.len(),
-                "LMTP message over size limit"
-            );
+            tracing::debug!(recipients = tx.addresses.len(), "LMTP message over size limit");
             for address in &tx.addresses {
                 reply::too_big_for(&mut self.out, address);
             }
             return None;
         }
         let message = tx.body.into_bytes();
-        tracing::debug!(
-            recipients = tx.recipients.len(),
-            octets = message.len(),
-            "LMTP message received"
-        );
-        self.state = State::AwaitDelivery {
-            addresses: tx.addresses,
-        };
-        Some(Event::Deliver(Delivery {
-            return_path: tx.return_path,
-            recipients: tx.recipients,
-            message,
-        }))
+        tracing::debug!(recipients = tx.recipients.len(), octets = message.len(), "LMTP message received");
+        self.state = State::AwaitDelivery { addresses: tx.addresses };
+        Some(Event::Deliver(Delivery { return_path: tx.return_path, recipients: tx.recipients, message }))
     }
 }

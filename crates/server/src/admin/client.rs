@@ -14,15 +14,9 @@ use std::{
 };
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let Command::Account(cmd) = &cli.command else {
-        unreachable!("main routes only account commands here")
-    };
+    let Command::Account(cmd) = &cli.command else { unreachable!("main routes only account commands here") };
     let config = Config::load(&Config::locate(cli.config.as_deref()))?;
-    let stdin = if needs_stdin(cmd) {
-        read_stdin()?
-    } else {
-        String::new()
-    };
+    let stdin = if needs_stdin(cmd) { read_stdin()? } else { String::new() };
     match UnixStream::connect(&config.admin_socket) {
         Ok(stream) => forward(stream, &stdin),
         Err(_) => {
@@ -36,10 +30,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                     }
                 }
             };
-            print!(
-                "{}",
-                commands::execute(&store, &config, cmd, &stdin, &mut progress)?
-            );
+            print!("{}", commands::execute(&store, &config, cmd, &stdin, &mut progress)?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -51,25 +42,17 @@ fn needs_stdin(cmd: &AccountCmd) -> bool {
 
 fn read_stdin() -> Result<String> {
     let mut s = String::new();
-    std::io::stdin()
-        .take(64 * 1024)
-        .read_to_string(&mut s)
-        .context("reading standard input")?;
+    std::io::stdin().take(64 * 1024).read_to_string(&mut s).context("reading standard input")?;
     Ok(s)
 }
 
 fn forward(mut stream: UnixStream, stdin: &str) -> Result<ExitCode> {
-    let req = Request {
-        args: server_args()?,
-        stdin: stdin.to_owned(),
-    };
+    let req = Request { args: server_args()?, stdin: stdin.to_owned() };
     let mut line = serde_json::to_vec(&req)?;
     line.push(b'\n');
     stream.write_all(&line).context("admin socket")?;
     let mut reply = String::new();
-    BufReader::new(stream)
-        .read_line(&mut reply)
-        .context("admin socket")?;
+    BufReader::new(stream).read_line(&mut reply).context("admin socket")?;
     if reply.is_empty() {
         bail!("the server closed the admin socket without answering");
     }

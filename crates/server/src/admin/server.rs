@@ -20,17 +20,12 @@ use tresor_store::Store;
 pub fn bind(path: &Path) -> Result<UnixListener> {
     if path.exists() {
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            anyhow::bail!(
-                "admin socket {} is in use by another server",
-                path.display()
-            );
+            anyhow::bail!("admin socket {} is in use by another server", path.display());
         }
-        std::fs::remove_file(path)
-            .with_context(|| format!("removing stale admin socket {}", path.display()))?;
+        std::fs::remove_file(path).with_context(|| format!("removing stale admin socket {}", path.display()))?;
     }
     // Created with a restrictive umask-independent mode right after bind.
-    let listener =
-        UnixListener::bind(path).with_context(|| format!("admin socket {}", path.display()))?;
+    let listener = UnixListener::bind(path).with_context(|| format!("admin socket {}", path.display()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(listener)
 }
@@ -56,11 +51,7 @@ async fn handle(stream: UnixStream, store: Arc<Store>, config: Arc<Config>) -> R
     BufReader::new(r.take(1 << 20)).read_line(&mut line).await?;
     let reply = match serde_json::from_str::<Request>(&line) {
         Ok(req) => tokio::task::spawn_blocking(move || run(&store, &config, req)).await?,
-        Err(e) => Reply {
-            code: 2,
-            stdout: String::new(),
-            stderr: format!("bad admin request: {e}"),
-        },
+        Err(e) => Reply { code: 2, stdout: String::new(), stderr: format!("bad admin request: {e}") },
     };
     let mut out = serde_json::to_vec(&reply)?;
     out.push(b'\n');
@@ -72,33 +63,17 @@ fn run(store: &Store, config: &Config, req: Request) -> Reply {
     let cli = match Cli::try_parse_from(std::iter::once("tresor".to_string()).chain(req.args)) {
         Ok(c) => c,
         Err(e) => {
-            return Reply {
-                code: 2,
-                stdout: String::new(),
-                stderr: e.to_string(),
-            };
+            return Reply { code: 2, stdout: String::new(), stderr: e.to_string() };
         }
     };
     let Command::Account(cmd) = cli.command else {
-        return Reply {
-            code: 2,
-            stdout: String::new(),
-            stderr: "only account commands go through the admin socket".into(),
-        };
+        return Reply { code: 2, stdout: String::new(), stderr: "only account commands go through the admin socket".into() };
     };
     match commands::execute(store, config, &cmd, &req.stdin, &mut |_, _| {}) {
-        Ok(stdout) => Reply {
-            code: 0,
-            stdout,
-            stderr: String::new(),
-        },
+        Ok(stdout) => Reply { code: 0, stdout, stderr: String::new() },
         Err(e) => {
             let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            Reply {
-                code: 1,
-                stdout: String::new(),
-                stderr: msg.join(": "),
-            }
+            Reply { code: 1, stdout: String::new(), stderr: msg.join(": ") }
         }
     }
 }

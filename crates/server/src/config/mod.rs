@@ -25,14 +25,7 @@ pub struct Config {
     #[expect(dead_code, reason = "validated now; served once the JMAP issue lands")]
     pub http: Listeners,
     pub lmtp: Lmtp,
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "validated now; used by `account terminate` (lifecycle issue)"
-        )
-    )]
-    pub export_window: HumanDuration,
+    pub lifecycle: Lifecycle,
     pub default_quota: tresor_store::directory::Quota,
     pub admin_socket: PathBuf,
     pub log_level: String,
@@ -46,16 +39,20 @@ pub struct Storage {
 }
 
 #[derive(Debug, Clone)]
+pub struct Lifecycle {
+    pub export_window: HumanDuration,
+    pub receipts: PathBuf,
+    pub check_interval: Duration,
+}
+
+#[derive(Debug, Clone)]
 pub struct Tls {
     pub cert: PathBuf,
     pub key: PathBuf,
 }
 
 #[derive(Debug, Clone, Default)]
-#[expect(
-    dead_code,
-    reason = "validated now; served once the IMAP and JMAP issues land"
-)]
+#[expect(dead_code, reason = "validated now; served once the IMAP and JMAP issues land")]
 pub struct Listeners {
     pub plain: Vec<SocketAddr>,
     pub tls: Vec<SocketAddr>,
@@ -71,20 +68,14 @@ impl Config {
     /// Which file a subcommand uses: `--config`, then `$TRESOR_CONFIG`, then `./config.toml`.
     pub fn locate(flag: Option<&Path>) -> PathBuf {
         flag.map(Path::to_path_buf)
-            .or_else(|| {
-                std::env::var_os("TRESOR_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            })
+            .or_else(|| std::env::var_os("TRESOR_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("config.toml"))
     }
 
     pub fn load(file: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read config {}", file.display()))?;
-        let raw: raw::RawConfig = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!("config {}: {}", file.display(), one_line(&e.to_string()))
-        })?;
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read config {}", file.display()))?;
+        let raw: raw::RawConfig =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {}", file.display(), one_line(&e.to_string())))?;
         Config::lower(raw, file).with_context(|| format!("config {}", file.display()))
     }
 
@@ -97,16 +88,9 @@ impl Config {
             }
             Ok(base.join(s))
         };
-        let size = |s: &str, key: &str| -> Result<u64> {
-            Ok(s.parse::<ByteSize>().with_context(|| key.to_string())?.0)
-        };
+        let size = |s: &str, key: &str| -> Result<u64> { Ok(s.parse::<ByteSize>().with_context(|| key.to_string())?.0) };
         let addrs = |v: &[String], key: &str| -> Result<Vec<SocketAddr>> {
-            v.iter()
-                .map(|a| {
-                    a.parse()
-                        .with_context(|| format!("{key}: {a:?} is not an address:port"))
-                })
-                .collect()
+            v.iter().map(|a| a.parse().with_context(|| format!("{key}: {a:?} is not an address:port"))).collect()
         };
         let s = &raw.storage;
         if s.accounts_per_shard == 0 {
@@ -124,16 +108,10 @@ impl Config {
         };
         let master_key = path(&raw.keys.master, "keys.master")?;
         if master_key.starts_with(&storage.path) {
-            bail!(
-                "keys.master must not be inside storage.path: a copy of the data directory must not carry its key"
-            );
+            bail!("keys.master must not be inside storage.path: a copy of the data directory must not carry its key");
         }
         let idle: HumanDuration = raw.lmtp.idle_timeout.parse().context("lmtp.idle_timeout")?;
-        let hostname = if raw.lmtp.hostname.is_empty() {
-            system_hostname()
-        } else {
-            raw.lmtp.hostname.clone()
-        };
+        let hostname = if raw.lmtp.hostname.is_empty() { system_hostname() } else { raw.lmtp.hostname.clone() };
         let lmtp = Lmtp {
             listen: addrs(&raw.lmtp.listen, "lmtp.listen")?,
             protocol: tresor_lmtp::Config {
@@ -145,36 +123,25 @@ impl Config {
             },
         };
         let quota_bytes = size(&raw.accounts.default_quota, "accounts.default_quota")?;
-        let admin_socket = if raw.admin.socket.is_empty() {
-            base.join("tresor.sock")
-        } else {
-            path(&raw.admin.socket, "admin.socket")?
-        };
+        let admin_socket = if raw.admin.socket.is_empty() { base.join("tresor.sock") } else { path(&raw.admin.socket, "admin.socket")? };
         Ok(Config {
             storage,
             master_key,
-            tls: Tls {
-                cert: path(&raw.tls.cert, "tls.cert")?,
-                key: path(&raw.tls.key, "tls.key")?,
-            },
-            imap: Listeners {
-                plain: addrs(&raw.imap.listen, "imap.listen")?,
-                tls: addrs(&raw.imap.listen_tls, "imap.listen_tls")?,
-            },
-            http: Listeners {
-                plain: addrs(&raw.http.listen, "http.listen")?,
-                tls: addrs(&raw.http.listen_tls, "http.listen_tls")?,
-            },
+            tls: Tls { cert: path(&raw.tls.cert, "tls.cert")?, key: path(&raw.tls.key, "tls.key")? },
+            imap: Listeners { plain: addrs(&raw.imap.listen, "imap.listen")?, tls: addrs(&raw.imap.listen_tls, "imap.listen_tls")? },
+            http: Listeners { plain: addrs(&raw.http.listen, "http.listen")?, tls: addrs(&raw.http.listen_tls, "http.listen_tls")? },
             lmtp,
-            export_window: raw
-                .lifecycle
-                .export_window
-                .parse()
-                .context("lifecycle.export_window")?,
+            lifecycle: Lifecycle {
+                export_window: raw.lifecycle.export_window.parse().context("lifecycle.export_window")?,
+                receipts: path(&raw.lifecycle.receipts, "lifecycle.receipts")?,
+                check_interval: {
+                    let d: HumanDuration = raw.lifecycle.check_interval.parse().context("lifecycle.check_interval")?;
+                    Duration::from_secs(d.as_secs().max(1))
+                },
+            },
             default_quota: tresor_store::directory::Quota {
                 bytes: (quota_bytes > 0).then_some(quota_bytes),
-                messages: (raw.accounts.default_quota_messages > 0)
-                    .then_some(raw.accounts.default_quota_messages),
+                messages: (raw.accounts.default_quota_messages > 0).then_some(raw.accounts.default_quota_messages),
             },
             admin_socket,
             log_level: raw.log.level,
@@ -209,7 +176,8 @@ mod tests {
         let c = lower("").unwrap();
         assert_eq!(c.storage.path, Path::new("/var/lib/tresor"));
         assert_eq!(c.lmtp.listen, vec!["127.0.0.1:24".parse().unwrap()]);
-        assert_eq!(c.export_window.as_secs(), 30 * 86_400);
+        assert_eq!(c.lifecycle.export_window.as_secs(), 30 * 86_400);
+        assert_eq!(c.lifecycle.receipts, Path::new("/etc/tresor/receipts"));
         assert_eq!(c.admin_socket, Path::new("/etc/tresor/tresor.sock"));
     }
 

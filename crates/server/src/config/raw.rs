@@ -49,9 +49,7 @@ pub struct RawKeys {
 
 impl Default for RawKeys {
     fn default() -> Self {
-        RawKeys {
-            master: "/etc/tresor/master.key".into(),
-        }
+        RawKeys { master: "/etc/tresor/master.key".into() }
     }
 }
 
@@ -64,10 +62,7 @@ pub struct RawTls {
 
 impl Default for RawTls {
     fn default() -> Self {
-        RawTls {
-            cert: "/etc/tresor/cert.pem".into(),
-            key: "/etc/tresor/key.pem".into(),
-        }
+        RawTls { cert: "/etc/tresor/cert.pem".into(), key: "/etc/tresor/key.pem".into() }
     }
 }
 
@@ -104,13 +99,13 @@ impl Default for RawLmtp {
 #[serde(deny_unknown_fields, default)]
 pub struct RawLifecycle {
     pub export_window: String,
+    pub receipts: String,
+    pub check_interval: String,
 }
 
 impl Default for RawLifecycle {
     fn default() -> Self {
-        RawLifecycle {
-            export_window: "30d".into(),
-        }
+        RawLifecycle { export_window: "30d".into(), receipts: "receipts".into(), check_interval: "1m".into() }
     }
 }
 
@@ -123,10 +118,7 @@ pub struct RawAccounts {
 
 impl Default for RawAccounts {
     fn default() -> Self {
-        RawAccounts {
-            default_quota: "10G".into(),
-            default_quota_messages: 0,
-        }
+        RawAccounts { default_quota: "10G".into(), default_quota_messages: 0 }
     }
 }
 
@@ -144,8 +136,6 @@ pub struct RawLog {
 
 impl Default for RawLog {
     fn default() -> Self {
-        RawLog {
-            level: "info".into(),
-        }
+        RawLog { level: "info".into() }
     }
 }

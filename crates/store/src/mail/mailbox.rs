@@ -64,18 +64,12 @@ pub(crate) fn record_key(id: MailboxId) -> Vec<u8> {
 }
 
 fn name_key(key: &DataKey, name: &str) -> Vec<u8> {
-    Key::new(keys::ACC_MAILBOX_NAME)
-        .hash(&key.name_hash(b"mailbox", canonical(name).as_bytes()))
-        .build()
+    Key::new(keys::ACC_MAILBOX_NAME).hash(&key.name_hash(b"mailbox", canonical(name).as_bytes())).build()
 }
 
 /// `INBOX` is case-insensitive (RFC 3501 5.1); other names are exact.
 fn canonical(name: &str) -> String {
-    if name.eq_ignore_ascii_case("inbox") {
-        "INBOX".into()
-    } else {
-        name.to_owned()
-    }
+    if name.eq_ignore_ascii_case("inbox") { "INBOX".into() } else { name.to_owned() }
 }
 
 /// UIDVALIDITY from the creation time, never 0: distinct across a delete and
@@ -84,13 +78,7 @@ fn uid_validity(now: UnixTime, id: MailboxId) -> u32 {
     ((now as u32) ^ id.0.rotate_left(16)).max(1)
 }
 
-pub(crate) fn create_defaults(
-    key: &DataKey,
-    ks: &str,
-    counters: &mut Counters,
-    b: &mut Batch,
-    now: UnixTime,
-) {
+pub(crate) fn create_defaults(key: &DataKey, ks: &str, counters: &mut Counters, b: &mut Batch, now: UnixTime) {
     for (i, (role, name)) in Role::DEFAULTS.iter().enumerate() {
         let id = MailboxId(counters.next_mailbox);
         counters.next_mailbox += 1;
@@ -120,11 +108,7 @@ fn default_retention(role: Role) -> Option<u32> {
 
 impl Account {
     pub fn mailboxes(&self) -> Result<Vec<Mailbox>> {
-        Ok(self
-            .scan::<Mailbox>(vec![keys::ACC_MAILBOX])?
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect())
+        Ok(self.scan::<Mailbox>(vec![keys::ACC_MAILBOX])?.into_iter().map(|(_, m)| m).collect())
     }
 
     pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
@@ -143,16 +127,8 @@ impl Account {
     }
 
     pub fn create_mailbox(&self, name: &str, role: Option<Role>, now: UnixTime) -> Result<Mailbox> {
-        if name.is_empty()
-            || name.starts_with('/')
-            || name.ends_with('/')
-            || name.contains("//")
-            || name.chars().any(char::is_control)
-        {
-            return Err(Error::invalid(
-                "mailbox name",
-                "empty component or control character",
-            ));
+        if name.is_empty() || name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.chars().any(char::is_control) {
+            return Err(Error::invalid("mailbox name", "empty component or control character"));
         }
         let mut txn = self.begin()?;
         if self.mailbox_by_name(name)?.is_some() {

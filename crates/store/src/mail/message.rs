@@ -82,12 +82,7 @@ impl Account {
         let mut txn = self.begin()?;
         // Read under the account's write lock: UIDs are allocated from it.
         let mut mailbox = self.mailbox(new.mailbox)?.ok_or(Error::NoMailbox)?;
-        check(
-            policy.quota,
-            txn.counters.bytes,
-            txn.counters.messages,
-            size,
-        )?;
+        check(policy.quota, txn.counters.bytes, txn.counters.messages, size)?;
 
         let modseq = txn.modseq();
         let email = EmailId(txn.counters.next_email);
@@ -98,43 +93,18 @@ impl Account {
         mailbox.uid_next += 1;
         mailbox.highest_modseq = modseq;
 
-        txn.put(
-            meta_key(email),
-            &EmailMeta {
-                blob,
-                size,
-                received_at: new.received_at,
-                thread,
-                summary: new.summary.clone(),
-            },
-        );
+        txn.put(meta_key(email), &EmailMeta { blob, size, received_at: new.received_at, thread, summary: new.summary.clone() });
         let mut keywords = new.keywords;
         keywords.sort();
         keywords.dedup();
-        txn.put(
-            state_key(email),
-            &EmailState {
-                mailboxes: vec![(mailbox.id, uid)],
-                keywords,
-                modseq,
-            },
-        );
+        txn.put(state_key(email), &EmailState { mailboxes: vec![(mailbox.id, uid)], keywords, modseq });
         txn.put(uid_key(mailbox.id, uid), &email);
         txn.put_mailbox(&mailbox);
         txn.counters.bytes += size;
         txn.counters.messages += 1;
-        txn.log(Change::Added {
-            email,
-            mailbox: mailbox.id,
-            uid,
-        });
+        txn.log(Change::Added { email, mailbox: mailbox.id, uid });
         let modseq = txn.commit()?;
-        Ok(Appended {
-            email,
-            uid,
-            uid_validity: mailbox.uid_validity,
-            modseq,
-        })
+        Ok(Appended { email, uid, uid_validity: mailbox.uid_validity, modseq })
     }
 
     /// The mailbox's messages in UID order.

@@ -60,7 +60,13 @@ pub fn normalize_keyword(k: &str) -> String {
 }
 
 impl Account {
-    pub fn set_keywords(&self, emails: &[EmailId], op: KeywordOp, keywords: &[String], unchanged_since: Option<u64>) -> Result<KeywordResult> {
+    pub fn set_keywords(
+        &self,
+        emails: &[EmailId],
+        op: KeywordOp,
+        keywords: &[String],
+        unchanged_since: Option<u64>,
+    ) -> Result<KeywordResult> {
         self.check_writable()?;
         let keywords: Vec<String> = keywords.iter().map(|k| normalize_keyword(k)).collect();
         let mut txn = self.begin()?;

@@ -11,24 +11,11 @@ use crate::{
 use tresor_message::MessageSummary;
 
 impl WriteTxn<'_> {
-    pub(crate) fn assign_thread(
-        &mut self,
-        summary: &MessageSummary,
-        email: EmailId,
-    ) -> Result<u64> {
-        let ids: Vec<&String> = summary
-            .message_id
-            .iter()
-            .chain(&summary.in_reply_to)
-            .chain(&summary.references)
-            .collect();
+    pub(crate) fn assign_thread(&mut self, summary: &MessageSummary, email: EmailId) -> Result<u64> {
+        let ids: Vec<&String> = summary.message_id.iter().chain(&summary.in_reply_to).chain(&summary.references).collect();
         let ref_keys: Vec<Vec<u8>> = ids
             .iter()
-            .map(|id| {
-                Key::new(keys::ACC_THREAD_REF)
-                    .hash(&self.account.key.name_hash(b"message-id", id.as_bytes()))
-                    .build()
-            })
+            .map(|id| Key::new(keys::ACC_THREAD_REF).hash(&self.account.key.name_hash(b"message-id", id.as_bytes())).build())
             .collect();
         let mut thread = None;
         for k in &ref_keys {
@@ -48,13 +35,7 @@ impl WriteTxn<'_> {
         for k in ref_keys {
             self.put(k, &thread);
         }
-        self.put(
-            Key::new(keys::ACC_THREAD_MEMBER)
-                .u64(thread)
-                .u64(email.0)
-                .build(),
-            &(),
-        );
+        self.put(Key::new(keys::ACC_THREAD_MEMBER).u64(thread).u64(email.0).build(), &());
         Ok(thread)
     }
 }
