@@ -11,4 +11,5 @@ mod durability;
 mod layering;
 mod lifecycle;
 mod lmtp;
+mod retention;
 mod tamper;

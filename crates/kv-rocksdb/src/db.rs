@@ -10,6 +10,9 @@ use tresor_kv::{Batch, Db, Error, Op, Result};
 
 type Rocks = DBWithThreadMode<MultiThreaded>;
 
+/// RocksDB's default share of blob files that ordinary compactions relocate.
+const BLOB_GC_AGE_CUTOFF: &str = "0.25";
+
 /// What every instance shares.
 pub(crate) struct Shared {
     pub cache: Cache,
@@ -84,6 +87,7 @@ fn cf_options(shared: &Shared) -> Options {
     o.set_enable_blob_files(true);
     o.set_min_blob_size(4096);
     o.set_enable_blob_gc(true);
+    o.set_blob_gc_age_cutoff(BLOB_GC_AGE_CUTOFF.parse().expect("a number"));
     o.set_write_buffer_size(4 << 20);
     o
 }
@@ -173,7 +177,13 @@ impl Db for RocksDb {
                 continue;
             };
             self.db.flush_cf_opt(&cf, &fo).map_err(map_err)?;
+            // Blob GC normally relocates only the oldest quarter of blob files; a
+            // blob file holding one live and one deleted message would keep the
+            // deleted bytes. For this compaction, relocate every live blob so
+            // each file that held a deleted value is rewritten or dropped.
+            self.db.set_options_cf(&cf, &[("blob_garbage_collection_age_cutoff", "1.0")]).map_err(map_err)?;
             self.db.compact_range_cf_opt(&cf, None::<&[u8]>, None::<&[u8]>, &co);
+            self.db.set_options_cf(&cf, &[("blob_garbage_collection_age_cutoff", BLOB_GC_AGE_CUTOFF)]).map_err(map_err)?;
         }
         // A WAL is obsolete once every column family's memtable that used it is
         // flushed; flush the rest so the old WAL (holding the deleted values) goes.

@@ -165,6 +165,20 @@ mod tests {
         let mut b = Batch::new();
         b.put("gone", *b"k", canary.clone());
         s.write(b, true).unwrap();
+        // A deleted blob sharing a blob file with a live one must go too.
+        s.create_keyspace("mixed").unwrap();
+        let mut b = Batch::new();
+        b.put("mixed", *b"live", b"LIVE-BLOB-VALUE-1234".repeat(400)).put("mixed", *b"dead", b"DEAD-BLOB-VALUE-9876".repeat(400));
+        s.write(b, true).unwrap();
+        s.compact(Some("mixed")).unwrap();
+        assert!(files_contain(dir.path(), b"DEAD-BLOB-VALUE-9876"));
+        let mut b = Batch::new();
+        b.delete("mixed", *b"dead");
+        s.write(b, true).unwrap();
+        s.compact(Some("mixed")).unwrap();
+        assert!(!files_contain(dir.path(), b"DEAD-BLOB-VALUE-9876"), "a deleted blob stayed in a shared blob file");
+        assert!(files_contain(dir.path(), b"LIVE-BLOB-VALUE-1234"));
+        assert_eq!(s.get("mixed", b"live").unwrap().unwrap().len(), 20 * 400);
         let mut b = Batch::new();
         b.put(KEYRING, *b"k", canary.clone());
         e.keyring().write(b, true).unwrap();

@@ -32,9 +32,37 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// How long mail is kept.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Deletion receipts.
     #[command(subcommand)]
     Receipt(ReceiptCmd),
+}
+
+impl Command {
+    /// Commands that work on the store: through the admin socket while the
+    /// server runs, directly otherwise.
+    pub fn uses_store(&self) -> bool {
+        matches!(self, Command::Account(_) | Command::Retention(_))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCmd {
+    /// Keep mail N days (0: forever), in one mailbox or account-wide.
+    Set {
+        name: String,
+        /// The mailbox (default: the whole account).
+        #[arg(long)]
+        mailbox: Option<String>,
+        #[arg(long)]
+        days: u32,
+    },
+    /// Show the account's retention, per mailbox.
+    Show { name: String },
+    /// Enforce retention now (for one account, or all).
+    Sweep { name: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,10 @@
 //! when no server runs; the server calls them for requests on its admin socket.
 //! Output is the text to print; errors are one line.
 
-use crate::{cli::AccountCmd, config::Config};
+use crate::{
+    cli::{AccountCmd, Command, RetentionCmd},
+    config::Config,
+};
 use anyhow::{Context, Result, bail};
 use std::fmt::Write;
 use tresor_store::{
@@ -14,7 +17,71 @@ use tresor_types::{ByteSize, time};
 /// How an export reports progress (a terminal bar, or nothing over the socket).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-pub fn execute(store: &Store, config: &Config, cmd: &AccountCmd, stdin: &str, progress: Progress<'_>) -> Result<String> {
+pub fn execute(store: &Store, config: &Config, cmd: &Command, stdin: &str, progress: Progress<'_>) -> Result<String> {
+    match cmd {
+        Command::Account(a) => account(store, config, a, stdin, progress),
+        Command::Retention(r) => retention(store, config, r),
+        _ => bail!("not a store command"),
+    }
+}
+
+fn retention(store: &Store, config: &Config, cmd: &RetentionCmd) -> Result<String> {
+    let mut out = String::new();
+    let account_of = |name: &str| -> Result<std::sync::Arc<tresor_store::Account>> {
+        let r = store.account_by_login(name).with_context(|| format!("account {name}"))?;
+        Ok(store.account(r.account_id())?)
+    };
+    match cmd {
+        RetentionCmd::Set { name, mailbox, days } => {
+            config.lifecycle.check_retention(*days)?;
+            let account = account_of(name)?;
+            let value = if *days == 0 { None } else { Some(*days) };
+            match mailbox {
+                None => account.set_account_retention(value)?,
+                Some(m) => {
+                    let mb = account.mailbox_by_name(m)?.with_context(|| format!("no mailbox {m:?}"))?;
+                    // On a mailbox, 0 is an explicit "forever" that overrides the account.
+                    let patch = tresor_store::mail::MailboxPatch { retention_days: Some(Some(*days)), ..Default::default() };
+                    account.update_mailbox(mb.id, patch)?;
+                }
+            }
+            out.push_str(&show_retention(&account)?);
+        }
+        RetentionCmd::Show { name } => out.push_str(&show_retention(&*account_of(name)?)?),
+        RetentionCmd::Sweep { name } => {
+            let now = time::now();
+            let logins: Vec<String> = match name {
+                Some(n) => vec![n.clone()],
+                None => store.list_accounts()?.into_iter().map(|r| r.login).collect(),
+            };
+            for login in logins {
+                let report = account_of(&login)?.sweep(now)?;
+                writeln!(out, "{login}: {} messages expunged", report.expunged)?;
+                for (mailbox, n) in report.mailboxes {
+                    writeln!(out, "  {mailbox}: {n}")?;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn show_retention(account: &tresor_store::Account) -> Result<String> {
+    let settings = account.settings()?;
+    let days = |d: Option<u32>| d.map_or("forever".to_string(), |d| format!("{d} days"));
+    let mut out = format!("account: {}\n", days(settings.retention_days));
+    for m in account.mailboxes()? {
+        let own = match m.retention_days {
+            None => "inherits".to_string(),
+            Some(0) => "forever".to_string(),
+            Some(d) => format!("{d} days"),
+        };
+        writeln!(out, "{}: {own} (keeps {})", m.name, days(account.effective_retention(&m, &settings)))?;
+    }
+    Ok(out)
+}
+
+fn account(store: &Store, config: &Config, cmd: &AccountCmd, stdin: &str, progress: Progress<'_>) -> Result<String> {
     let now = time::now();
     let mut out = String::new();
     match cmd {

@@ -143,15 +143,21 @@ async fn accept_lmtp(listener: TcpListener, store: Arc<Store>, config: Arc<Confi
     }
 }
 
-/// Runs due purges (and finishes interrupted ones) now and then every
-/// `lifecycle.check_interval`: a purge due while the server was down runs at start.
+/// Runs due purges (finishing interrupted ones first) now and every
+/// `lifecycle.check_interval` — a purge due while the server was down runs at
+/// start — and retention sweeps every `lifecycle.sweep_interval`.
 async fn lifecycle_loop(store: Arc<Store>, config: Arc<Config>) {
-    let mut tick = tokio::time::interval(config.lifecycle.check_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purges = tokio::time::interval(config.lifecycle.check_interval);
+    let mut sweeps = tokio::time::interval(config.lifecycle.sweep_interval);
+    purges.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    sweeps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        let job: fn(&Store, &Config) -> Result<()> = tokio::select! {
+            _ = purges.tick() => run_due_purges,
+            _ = sweeps.tick() => run_sweeps,
+        };
         let (s, c) = (store.clone(), config.clone());
-        match tokio::task::spawn_blocking(move || run_due(&s, &c)).await {
+        match tokio::task::spawn_blocking(move || job(&s, &c)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "scheduled lifecycle work failed"),
             Err(e) => tracing::error!(error = %e, "scheduled lifecycle work panicked"),
@@ -159,7 +165,7 @@ async fn lifecycle_loop(store: Arc<Store>, config: Arc<Config>) {
     }
 }
 
-fn run_due(store: &Store, config: &Config) -> Result<()> {
+fn run_due_purges(store: &Store, config: &Config) -> Result<()> {
     let now = tresor_types::time::now();
     let mut reports = store.resume_purges(now)?;
     for id in store.due_purges(now)? {
@@ -168,6 +174,22 @@ fn run_due(store: &Store, config: &Config) -> Result<()> {
     for r in reports {
         let path = crate::receipts::save(store, config, &r)?;
         tracing::info!(receipt = %path.display(), "account purged");
+    }
+    Ok(())
+}
+
+fn run_sweeps(store: &Store, _config: &Config) -> Result<()> {
+    let now = tresor_types::time::now();
+    let mut total = 0;
+    for record in store.list_accounts()? {
+        match store.account(record.account_id()).and_then(|a| a.sweep(now)) {
+            Ok(r) => total += r.expunged,
+            // One account's failure must not stop retention for the others.
+            Err(e) => tracing::error!(account = %record.account_id(), error = %e, "retention sweep failed"),
+        }
+    }
+    if total > 0 {
+        tracing::info!(expunged = total, "retention sweep");
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ pub const ACC_BLOB: u8 = 0x07;
 pub const ACC_THREAD_REF: u8 = 0x08;
 pub const ACC_CHANGE: u8 = 0x09;
 pub const ACC_THREAD_MEMBER: u8 = 0x0A;
+pub const ACC_SETTINGS: u8 = 0x0B;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

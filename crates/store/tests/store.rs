@@ -513,3 +513,43 @@ fn a_purge_interrupted_at_any_step_is_finished_on_resume() {
         assert!(!engine.inner.shard(r.shard).unwrap().keyspaces().contains(&r.account_id().keyspace()));
     }
 }
+
+#[test]
+fn retention_sweeps_by_arrival_time_with_mailbox_overrides() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "ret@example.com", &[]);
+    let a = account_of(&store, "ret@example.com");
+    let day = 86_400;
+    let put = |mailbox: MailboxId, age_days: i64, subject: &str| {
+        let raw = format!("Subject: {subject}\r\n\r\nx\r\n").into_bytes();
+        let summary = tresor_message::parse(&raw);
+        a.append(NewMessage { raw: &raw, summary: &summary, mailbox, keywords: vec![], received_at: NOW - age_days * day }).unwrap();
+    };
+    let trash = a.mailbox_by_role(Role::Trash).unwrap().unwrap();
+    let archive = a.mailbox_by_role(Role::Archive).unwrap().unwrap();
+    assert_eq!(trash.retention_days, Some(30), "Trash keeps 30 days by default");
+    put(MailboxId::INBOX, 1, "new");
+    put(MailboxId::INBOX, 10, "old");
+    put(trash.id, 29, "recent trash");
+    put(trash.id, 31, "old trash");
+    put(archive.id, 4000, "ancient archive");
+
+    // Nothing account-wide yet: only Trash's own 30 days apply.
+    let r = a.sweep(NOW).unwrap();
+    assert_eq!((r.expunged, r.mailboxes.clone()), (1, vec![("Trash".to_string(), 1)]));
+
+    a.set_account_retention(Some(7)).unwrap();
+    a.update_mailbox(archive.id, tresor_store::mail::MailboxPatch { retention_days: Some(Some(0)), ..Default::default() }).unwrap();
+    let before = a.modseq();
+    let r = a.sweep(NOW).unwrap();
+    assert_eq!(r.expunged, 1, "INBOX inherits 7 days; Archive is kept forever; Trash keeps its 30: {r:?}");
+    assert_eq!(a.uids(MailboxId::INBOX).unwrap().len(), 1);
+    assert_eq!(a.uids(archive.id).unwrap().len(), 1);
+    assert_eq!(a.uids(trash.id).unwrap().len(), 1);
+    assert_eq!(a.counters().messages, 3);
+    assert!(
+        a.changes_since(before).unwrap().iter().any(|(_, c)| matches!(c, tresor_store::changes::Change::Removed { .. })),
+        "sessions are told through the change log"
+    );
+    assert_eq!(a.sweep(NOW).unwrap().expunged, 0, "idempotent");
+}

@@ -14,7 +14,7 @@ use std::{
 };
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let Command::Account(cmd) = &cli.command else { unreachable!("main routes only account commands here") };
+    let cmd = &cli.command;
     let config = Config::load(&Config::locate(cli.config.as_deref()))?;
     let stdin = if needs_stdin(cmd) { read_stdin()? } else { String::new() };
     match UnixStream::connect(&config.admin_socket) {
@@ -36,8 +36,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
-fn needs_stdin(cmd: &AccountCmd) -> bool {
-    matches!(cmd, AccountCmd::Create { .. } | AccountCmd::Passwd { .. })
+fn needs_stdin(cmd: &Command) -> bool {
+    matches!(cmd, Command::Account(AccountCmd::Create { .. } | AccountCmd::Passwd { .. }))
 }
 
 fn read_stdin() -> Result<String> {

@@ -1,11 +1,7 @@
 //! The server side of the admin socket.
 
 use super::{Reply, Request};
-use crate::{
-    cli::{Cli, Command},
-    commands,
-    config::Config,
-};
+use crate::{cli::Cli, commands, config::Config};
 use anyhow::{Context, Result};
 use clap::Parser;
 use std::{os::unix::fs::PermissionsExt, path::Path, sync::Arc};
@@ -66,10 +62,10 @@ fn run(store: &Store, config: &Config, req: Request) -> Reply {
             return Reply { code: 2, stdout: String::new(), stderr: e.to_string() };
         }
     };
-    let Command::Account(cmd) = cli.command else {
-        return Reply { code: 2, stdout: String::new(), stderr: "only account commands go through the admin socket".into() };
-    };
-    match commands::execute(store, config, &cmd, &req.stdin, &mut |_, _| {}) {
+    if !cli.command.uses_store() {
+        return Reply { code: 2, stdout: String::new(), stderr: "only account and retention commands go through the admin socket".into() };
+    }
+    match commands::execute(store, config, &cli.command, &req.stdin, &mut |_, _| {}) {
         Ok(stdout) => Reply { code: 0, stdout, stderr: String::new() },
         Err(e) => {
             let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();

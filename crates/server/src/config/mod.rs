@@ -43,6 +43,29 @@ pub struct Lifecycle {
     pub export_window: HumanDuration,
     pub receipts: PathBuf,
     pub check_interval: Duration,
+    pub sweep_interval: Duration,
+    pub retention_min_days: u32,
+    /// 0: no maximum.
+    pub retention_max_days: u32,
+}
+
+impl Lifecycle {
+    /// Whether a user may set `days` of retention (0 = keep forever).
+    pub fn check_retention(&self, days: u32) -> Result<()> {
+        if days == 0 {
+            if self.retention_max_days > 0 {
+                bail!("retention must be at most {} days on this server", self.retention_max_days);
+            }
+            return Ok(());
+        }
+        if days < self.retention_min_days {
+            bail!("retention must be at least {} days on this server", self.retention_min_days);
+        }
+        if self.retention_max_days > 0 && days > self.retention_max_days {
+            bail!("retention must be at most {} days on this server", self.retention_max_days);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -134,10 +157,10 @@ impl Config {
             lifecycle: Lifecycle {
                 export_window: raw.lifecycle.export_window.parse().context("lifecycle.export_window")?,
                 receipts: path(&raw.lifecycle.receipts, "lifecycle.receipts")?,
-                check_interval: {
-                    let d: HumanDuration = raw.lifecycle.check_interval.parse().context("lifecycle.check_interval")?;
-                    Duration::from_secs(d.as_secs().max(1))
-                },
+                check_interval: interval(&raw.lifecycle.check_interval, "lifecycle.check_interval")?,
+                sweep_interval: interval(&raw.lifecycle.sweep_interval, "lifecycle.sweep_interval")?,
+                retention_min_days: raw.lifecycle.retention_min_days,
+                retention_max_days: raw.lifecycle.retention_max_days,
             },
             default_quota: tresor_store::directory::Quota {
                 bytes: (quota_bytes > 0).then_some(quota_bytes),
@@ -148,6 +171,11 @@ impl Config {
             file,
         })
     }
+}
+
+fn interval(s: &str, key: &str) -> Result<Duration> {
+    let d: HumanDuration = s.parse().with_context(|| key.to_string())?;
+    Ok(Duration::from_secs(d.as_secs().max(1)))
 }
 
 fn system_hostname() -> String {

@@ -101,11 +101,21 @@ pub struct RawLifecycle {
     pub export_window: String,
     pub receipts: String,
     pub check_interval: String,
+    pub sweep_interval: String,
+    pub retention_min_days: u32,
+    pub retention_max_days: u32,
 }
 
 impl Default for RawLifecycle {
     fn default() -> Self {
-        RawLifecycle { export_window: "30d".into(), receipts: "receipts".into(), check_interval: "1m".into() }
+        RawLifecycle {
+            export_window: "30d".into(),
+            receipts: "receipts".into(),
+            check_interval: "1m".into(),
+            sweep_interval: "6h".into(),
+            retention_min_days: 1,
+            retention_max_days: 0,
+        }
     }
 }
 

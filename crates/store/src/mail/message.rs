@@ -59,6 +59,14 @@ pub(crate) fn state_key(id: EmailId) -> Vec<u8> {
     Key::new(keys::ACC_EMAIL_STATE).u64(id.0).build()
 }
 
+/// A mailbox's entry for one UID: which email, and when it arrived (so
+/// retention and date searches need not open every message record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UidEntry {
+    pub email: EmailId,
+    pub received_at: UnixTime,
+}
+
 pub(crate) fn uid_key(mailbox: MailboxId, uid: u32) -> Vec<u8> {
     Key::new(keys::ACC_UID).u32(mailbox.0).u32(uid).build()
 }
@@ -98,7 +106,7 @@ impl Account {
         keywords.sort();
         keywords.dedup();
         txn.put(state_key(email), &EmailState { mailboxes: vec![(mailbox.id, uid)], keywords, modseq });
-        txn.put(uid_key(mailbox.id, uid), &email);
+        txn.put(uid_key(mailbox.id, uid), &UidEntry { email, received_at: new.received_at });
         txn.put_mailbox(&mailbox);
         txn.counters.bytes += size;
         txn.counters.messages += 1;
@@ -109,11 +117,20 @@ impl Account {
 
     /// The mailbox's messages in UID order.
     pub fn uids(&self, mailbox: MailboxId) -> Result<Vec<(u32, EmailId)>> {
+        Ok(self.uid_entries(mailbox)?.into_iter().map(|(uid, e)| (uid, e.email)).collect())
+    }
+
+    /// The mailbox's UID entries in UID order.
+    pub fn uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
         Ok(self
-            .scan::<EmailId>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
+            .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
             .into_iter()
-            .map(|(k, id)| (keys::be_u32(&k[5..]), id))
+            .map(|(k, e)| (keys::be_u32(&k[5..]), e))
             .collect())
+    }
+
+    pub(crate) fn uid_entry(&self, mailbox: MailboxId, uid: u32) -> Result<Option<UidEntry>> {
+        self.get(&uid_key(mailbox, uid))
     }
 
     pub fn email_meta(&self, id: EmailId) -> Result<Option<EmailMeta>> {

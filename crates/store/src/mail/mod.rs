@@ -7,8 +7,9 @@ pub mod blob;
 pub mod mailbox;
 pub mod message;
 pub mod ops;
+pub mod retention;
 mod thread;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxPatch, Role};
-pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage};
+pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage, UidEntry};
 pub use ops::{KeywordOp, KeywordResult};

@@ -14,7 +14,7 @@ use crate::{
     keys::{self, Key},
     mail::{
         mailbox::{Mailbox, MailboxId},
-        message::{EmailId, EmailMeta, EmailState, meta_key, state_key, uid_key},
+        message::{EmailId, EmailMeta, EmailState, UidEntry, meta_key, state_key, uid_key},
     },
 };
 use std::collections::BTreeMap;
@@ -117,7 +117,7 @@ impl Account {
         touched.get(self, mailbox)?;
         let mut removed = Vec::new();
         for &uid in uids {
-            let Some(email) = self.get::<EmailId>(&uid_key(mailbox, uid))? else { continue };
+            let Some(UidEntry { email, .. }) = self.uid_entry(mailbox, uid)? else { continue };
             txn.remove_membership(email, mailbox, uid)?;
             removed.push(uid);
         }
@@ -147,7 +147,7 @@ impl Account {
         touched.get(self, to)?;
         let mut pairs = Vec::new();
         for &uid in uids {
-            let Some(email) = self.get::<EmailId>(&uid_key(from, uid))? else { continue };
+            let Some(UidEntry { email, received_at }) = self.uid_entry(from, uid)? else { continue };
             let state = txn.current_state(email)?;
             let target = if state.mailboxes.iter().any(|(m, _)| *m == to) {
                 if from == to && remove {
@@ -160,7 +160,7 @@ impl Account {
             let dest = touched.get(self, to)?;
             let new_uid = dest.uid_next;
             dest.uid_next += 1;
-            txn.add_membership(target, to, new_uid)?;
+            txn.add_membership(target, to, new_uid, received_at)?;
             if remove {
                 txn.remove_membership(email, from, uid)?;
             }
@@ -197,13 +197,13 @@ impl WriteTxn<'_> {
         self.pending_states.insert(email, state);
     }
 
-    fn add_membership(&mut self, email: EmailId, mailbox: MailboxId, uid: u32) -> Result<()> {
+    fn add_membership(&mut self, email: EmailId, mailbox: MailboxId, uid: u32, received_at: crate::UnixTime) -> Result<()> {
         let modseq = self.modseq();
         let mut state = self.current_state(email)?;
         state.mailboxes.push((mailbox, uid));
         state.modseq = modseq;
         self.save_state(email, state);
-        self.put(uid_key(mailbox, uid), &email);
+        self.put(uid_key(mailbox, uid), &UidEntry { email, received_at });
         self.log(Change::Added { email, mailbox, uid });
         Ok(())
     }
