@@ -8,6 +8,7 @@ mod harness;
 mod canary;
 mod cli;
 mod durability;
+mod export;
 mod layering;
 mod lifecycle;
 mod lmtp;

@@ -122,4 +122,10 @@ pub struct ExportArgs {
     pub name: String,
     #[arg(long)]
     pub out: PathBuf,
+    /// Encrypt the archive (age) with a passphrase read from standard input.
+    #[arg(long, conflicts_with = "recipient")]
+    pub passphrase_stdin: bool,
+    /// Encrypt the archive (age) to this recipient (`age1…`).
+    #[arg(long)]
+    pub recipient: Option<String>,
 }

@@ -8,6 +8,7 @@ use crate::{
 };
 use anyhow::{Context, Result, bail};
 use std::fmt::Write;
+use tresor_lifecycle::export::Protection;
 use tresor_store::{
     Store,
     directory::{AccountState, NewAccount, Quota},
@@ -123,8 +124,15 @@ fn account(store: &Store, config: &Config, cmd: &AccountCmd, stdin: &str, progre
         AccountCmd::Export(args) => {
             let r = store.account_by_login(&args.name).with_context(|| format!("account {}", args.name))?;
             let account = store.account(r.account_id())?;
+            let protection = if args.passphrase_stdin {
+                Protection::Passphrase(first_line(stdin).context("--passphrase-stdin")?.to_owned().into())
+            } else if let Some(r) = &args.recipient {
+                Protection::Recipient(r.clone())
+            } else {
+                Protection::None
+            };
             let file = create_private(&args.out)?;
-            let manifest = tresor_lifecycle::export::export(&account, std::io::BufWriter::new(file), now, progress)
+            let manifest = tresor_lifecycle::export::export(&account, std::io::BufWriter::new(file), protection, now, progress)
                 .with_context(|| format!("export to {}", args.out.display()))?;
             writeln!(out, "exported {} messages in {} mailboxes to {}", manifest.messages, manifest.mailboxes.len(), args.out.display())?;
         }
@@ -160,7 +168,7 @@ fn state_text(s: AccountState) -> String {
 fn first_line(stdin: &str) -> Result<&str> {
     let line = stdin.lines().next().unwrap_or_default().trim_end_matches('\r');
     if line.is_empty() {
-        bail!("no password on standard input");
+        bail!("nothing on standard input");
     }
     Ok(line)
 }

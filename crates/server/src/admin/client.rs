@@ -38,6 +38,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
 
 fn needs_stdin(cmd: &Command) -> bool {
     matches!(cmd, Command::Account(AccountCmd::Create { .. } | AccountCmd::Passwd { .. }))
+        || matches!(cmd, Command::Account(AccountCmd::Export(a)) if a.passphrase_stdin)
 }
 
 fn read_stdin() -> Result<String> {
