@@ -31,6 +31,9 @@ impl Setup {
         let path = dir.path().join("config.toml");
         let mut text = std::fs::read_to_string(&path).unwrap();
         text = text.replace("[\"127.0.0.1:24\"]", "[\"127.0.0.1:0\"]");
+        text = text.replace("listen     = [\"0.0.0.0:8080\"]", "listen     = [\"127.0.0.1:0\"]");
+        text = text.replace("listen = [\"0.0.0.0:8080\"]", "listen = [\"127.0.0.1:0\"]");
+        text = text.replace("[\"0.0.0.0:8443\"]", "[]");
         edit(&mut text);
         std::fs::write(&path, text).unwrap();
         Setup { dir }
@@ -114,6 +117,7 @@ fn rand_suffix() -> u64 {
 pub struct Server {
     child: Child,
     pub lmtp: SocketAddr,
+    pub http: SocketAddr,
 }
 
 impl Server {
@@ -128,6 +132,7 @@ impl Server {
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut lmtp = None;
+        let mut http = None;
         // `serve` prints one ready line per listener, the admin socket last.
         loop {
             let Some(Ok(line)) = lines.next() else {
@@ -137,13 +142,16 @@ impl Server {
             if let Some(addr) = line.strip_prefix("ready: lmtp ") {
                 lmtp = Some(addr.parse().unwrap());
             }
+            if let Some(addr) = line.strip_prefix("ready: http ") {
+                http = Some(addr.parse().unwrap());
+            }
             if line.starts_with("ready: admin ") {
                 break;
             }
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, lmtp: lmtp.expect("no lmtp listener") }
+        Server { child, lmtp: lmtp.expect("no lmtp listener"), http: http.expect("no http listener") }
     }
 
     pub fn pid(&self) -> u32 {
@@ -285,4 +293,50 @@ pub fn without_return_path(stored: &[u8]) -> &[u8] {
     assert!(stored.starts_with(b"Return-Path: <"), "no Return-Path");
     let end = stored.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
     &stored[end..]
+}
+
+/// A minimal HTTP/1.1 exchange: status, headers (lower-case names), body
+/// (Content-Length or chunked).
+pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
+    let mut rest = &raw[split + 4..];
+    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        let mut out = Vec::new();
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().split(';').next().unwrap().trim(), 16).unwrap();
+            rest = &rest[eol + 2..];
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        out
+    } else {
+        rest.to_vec()
+    };
+    (status, headers, body)
+}
+
+pub fn basic(login: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }

@@ -40,7 +40,15 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
         assert!(Instant::now() < deadline, "not purged 30 s after the window");
         std::thread::sleep(Duration::from_millis(250));
     }
-    let receipts: Vec<_> = std::fs::read_dir(s.dir.path().join("receipts")).unwrap().flatten().map(|e| e.path()).collect();
+    // The receipt is signed and written once the purge has finished.
+    let receipts = loop {
+        let found: Vec<_> = std::fs::read_dir(s.dir.path().join("receipts")).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        if !found.is_empty() {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "no receipt");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(receipts.len(), 1);
     let verified = s.ok(&["receipt", "verify", receipts[0].to_str().unwrap()], "");
     assert!(verified.contains("valid deletion receipt") && verified.contains("signed by: this server"), "{verified}");

@@ -9,6 +9,7 @@ mod canary;
 mod cli;
 mod durability;
 mod export;
+mod http;
 mod layering;
 mod lifecycle;
 mod lmtp;

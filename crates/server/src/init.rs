@@ -50,6 +50,8 @@ pub fn write_setup(dir: &Path, listen: &Listen) -> Result<()> {
     }
     std::fs::create_dir_all(dir.join("tls")).with_context(|| format!("creating {}", dir.display()))?;
     write_private(&master, MasterKey::generate_file().as_bytes())?;
+    let token: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    write_private(&dir.join("admin.token"), format!("{token}\n").as_bytes())?;
     crate::tls::write_self_signed(&["localhost"], &dir.join("tls/cert.pem"), &dir.join("tls/key.pem"))?;
     std::fs::write(&config, config_text(dir, listen)).with_context(|| format!("writing {}", config.display()))?;
     Ok(())
@@ -76,6 +78,7 @@ fn config_text(dir: &Path, l: &Listen) -> String {
             ("[lmtp]", "listen") => Some(format!("[\"{}\"]", l.lmtp)),
             ("[http]", "listen") => Some(format!("[\"{}\"]", l.http)),
             ("[http]", "listen_tls") => Some(format!("[\"{}\"]", l.http_tls)),
+            ("[admin]", "token_file") => Some(format!("\"{d}/admin.token\"")),
             _ => None,
         };
         match value {

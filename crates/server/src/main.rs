@@ -6,6 +6,7 @@ mod admin;
 mod cli;
 mod commands;
 mod config;
+mod http;
 mod init;
 mod lmtp_backend;
 mod open;

@@ -57,7 +57,7 @@ fn dev_setup() -> Result<Config> {
 async fn serve(config: Config, dev: bool) -> Result<()> {
     let config = Arc::new(config);
     // Fail early on a bad certificate: the IMAP and HTTP listeners need it.
-    crate::tls::server_config(&config.tls.cert, &config.tls.key)?;
+    let tls = crate::tls::server_config(&config.tls.cert, &config.tls.key)?;
     let store = {
         let c = config.clone();
         Arc::new(tokio::task::spawn_blocking(move || crate::open::store(&c)).await??)
@@ -76,6 +76,17 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
         }
         ready.push(format!("lmtp {local}"));
         tokio::spawn(accept_lmtp(listener, store.clone(), config.clone(), shutdown_rx.clone(), sessions.clone()));
+    }
+    let app = crate::http::router(crate::http::AppState { store: store.clone(), config: config.clone() });
+    let mut http_tls = (*tls).clone();
+    http_tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(http_tls));
+    let plain = config.http.plain.iter().map(|a| (a, None, "http"));
+    let secure = config.http.tls.iter().map(|a| (a, Some(acceptor.clone()), "https"));
+    for (addr, acceptor, scheme) in plain.chain(secure) {
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("http listener {addr}"))?;
+        ready.push(format!("{scheme} {}", listener.local_addr()?));
+        tokio::spawn(crate::http::serve(listener, acceptor, app.clone(), shutdown_rx.clone(), sessions.clone()));
     }
     tokio::spawn(lifecycle_loop(store.clone(), config.clone()));
     tokio::spawn(crate::admin::server::serve(admin, store.clone(), config.clone()));
@@ -210,6 +221,11 @@ fn print_dev_help(out: &mut impl Write, config: &Config) -> Result<()> {
     writeln!(out, "  demo account: {DEV_LOGIN} / password {DEV_PASSWORD}")?;
     writeln!(out, "  deliver mail: swaks --server {lmtp} --protocol LMTP --to {DEV_LOGIN}")?;
     writeln!(out, "  inspect:      tresor --config {} account show {DEV_LOGIN}", config.file.display())?;
+    writeln!(
+        out,
+        "  export:       curl -u {DEV_LOGIN}:{DEV_PASSWORD} http://{}/account/export -o export.tar",
+        config.http.plain.first().map(|a| a.to_string()).unwrap_or_default()
+    )?;
     writeln!(out, "  IMAP and JMAP listeners arrive with their issues; the config already names them.")?;
     Ok(())
 }

@@ -22,12 +22,13 @@ pub struct Config {
     pub tls: Tls,
     #[expect(dead_code, reason = "validated now; served once the IMAP issue lands")]
     pub imap: Listeners,
-    #[expect(dead_code, reason = "validated now; served once the JMAP issue lands")]
     pub http: Listeners,
     pub lmtp: Lmtp,
     pub lifecycle: Lifecycle,
     pub default_quota: tresor_store::directory::Quota,
     pub admin_socket: PathBuf,
+    /// The admin API's bearer token; `None` disables the API.
+    pub admin_token: Option<tresor_types::Secret<String>>,
     pub log_level: String,
 }
 
@@ -75,7 +76,6 @@ pub struct Tls {
 }
 
 #[derive(Debug, Clone, Default)]
-#[expect(dead_code, reason = "validated now; served once the IMAP and JMAP issues land")]
 pub struct Listeners {
     pub plain: Vec<SocketAddr>,
     pub tls: Vec<SocketAddr>,
@@ -167,6 +167,17 @@ impl Config {
                 messages: (raw.accounts.default_quota_messages > 0).then_some(raw.accounts.default_quota_messages),
             },
             admin_socket,
+            admin_token: match raw.admin.token_file.as_str() {
+                "" => None,
+                f => {
+                    let p = path(f, "admin.token_file")?;
+                    let t = std::fs::read_to_string(&p).with_context(|| format!("admin.token_file {}", p.display()))?.trim().to_owned();
+                    if t.len() < 16 {
+                        bail!("admin.token_file {}: the token must be at least 16 characters", p.display());
+                    }
+                    Some(tresor_types::Secret::new(t))
+                }
+            },
             log_level: raw.log.level,
             file,
         })

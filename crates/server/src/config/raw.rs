@@ -136,6 +136,7 @@ impl Default for RawAccounts {
 #[serde(deny_unknown_fields, default)]
 pub struct RawAdmin {
     pub socket: String,
+    pub token_file: String,
 }
 
 #[derive(Debug, Deserialize)]

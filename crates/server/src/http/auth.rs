@@ -1,0 +1,77 @@
+//! Request authentication: the admin bearer token, and an account's HTTP Basic
+//! credentials (the same password as IMAP). Failures never say which part was
+//! wrong, and are logged without the credentials.
+
+use super::{AppState, Conn};
+use axum::{
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use base64::Engine;
+use tresor_store::directory::AccountRecord;
+
+pub fn unauthorized(realm: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))],
+        "authentication required\n",
+    )
+        .into_response()
+}
+
+pub fn tls_required() -> Response {
+    (StatusCode::FORBIDDEN, "credentials are accepted over TLS only\n").into_response()
+}
+
+/// Checks `Authorization: Bearer <token>` against the configured admin token,
+/// in constant time.
+pub fn admin(state: &AppState, conn: &Conn, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(expected) = &state.config.admin_token else {
+        return Err((StatusCode::NOT_FOUND, "the admin API is disabled (admin.token_file)\n").into_response());
+    };
+    if !conn.may_carry_credentials() {
+        return Err(tls_required());
+    }
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    if constant_time_eq(given.as_bytes(), expected.expose().as_bytes()) {
+        Ok(())
+    } else {
+        tracing::warn!(peer = %conn.peer.ip(), "admin API: bad bearer token");
+        Err((StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "bad token\n").into_response())
+    }
+}
+
+/// The account behind `Authorization: Basic`, verified off the async threads
+/// (argon2id takes tens of milliseconds).
+pub async fn basic(state: &AppState, conn: &Conn, headers: &HeaderMap) -> Result<AccountRecord, Response> {
+    if !conn.may_carry_credentials() {
+        return Err(tls_required());
+    }
+    let Some((login, password)) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(l, p)| (l.to_owned(), zeroize::Zeroizing::new(p.to_owned()))))
+    else {
+        return Err(unauthorized("Tresor"));
+    };
+    let store = state.store.clone();
+    let found = tokio::task::spawn_blocking(move || store.authenticate(&login, &password)).await;
+    match found {
+        Ok(Ok(Some(record))) => Ok(record),
+        Ok(Ok(None)) => {
+            tracing::warn!(peer = %conn.peer.ip(), "http: failed login");
+            Err(unauthorized("Tresor"))
+        }
+        _ => Err((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,110 @@
+//! The HTTP listeners (`[http] listen` plain, `listen_tls` with rustls), HTTP/1.1
+//! and HTTP/2, and the routes the server owns: the admin API for a billing
+//! system ([`admin`]) and the account's own pages ([`account`]). JMAP and
+//! CalDAV/CardDAV will mount here.
+//!
+//! Credentials are refused on a plaintext connection from anywhere but
+//! loopback, as for IMAP: [`Conn`] tells each handler how the request arrived.
+
+mod account;
+mod admin;
+mod auth;
+
+use crate::config::Config;
+use axum::{Extension, Router};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto,
+    service::TowerToHyperService,
+};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, sync::watch};
+use tokio_rustls::TlsAcceptor;
+use tresor_store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub config: Arc<Config>,
+}
+
+/// How a request arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    pub peer: SocketAddr,
+    pub tls: bool,
+}
+
+impl Conn {
+    /// Credentials may travel here: over TLS, or on loopback.
+    pub fn may_carry_credentials(&self) -> bool {
+        self.tls || self.peer.ip().is_loopback()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new().nest("/admin", admin::routes()).nest("/account", account::routes()).with_state(state)
+}
+
+/// Resolves once shutdown is signalled (the watch guard is dropped inside, so
+/// the future stays `Send`).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+/// Serves `app` on `listener` until shutdown; TLS when `acceptor` is given.
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+    sessions: Arc<()>,
+) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "http accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, acceptor, session, mut stop) = (app.clone(), acceptor.clone(), sessions.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let conn = Conn { peer, tls: acceptor.is_some() };
+            let service = TowerToHyperService::new(app.layer(Extension(conn)));
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let result = match acceptor {
+                Some(acceptor) => {
+                    // A client that never finishes its handshake must not hold a task forever.
+                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => tls,
+                        _ => return,
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(tls), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        r = conn.as_mut() => r,
+                        _ = stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
+                    }
+                }
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        r = conn.as_mut() => r,
+                        _ = stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
+                    }
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "http connection ended with an error");
+            }
+            drop(session);
+        });
+    }
+}
