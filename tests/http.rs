@@ -87,3 +87,26 @@ fn users_download_their_own_export_with_their_password() {
     assert_eq!(names.iter().filter(|n| n.ends_with(".eml")).count(), 5);
     assert_eq!(names.last().map(String::as_str), Some("manifest.json"));
 }
+
+#[test]
+fn repeated_failed_logins_slow_down_then_block_even_the_right_password() {
+    let s = Setup::new();
+    s.create("target@example.com", &[]);
+    let server = s.start();
+    let wrong = basic("target@example.com", "guess");
+    for _ in 0..5 {
+        assert_eq!(http(server.http, "GET", "/account/export", &[("Authorization", &wrong)], b"").0, 401);
+    }
+    // From the sixth failure on, every attempt waits before it is checked.
+    let t = std::time::Instant::now();
+    assert_eq!(http(server.http, "GET", "/account/export", &[("Authorization", &wrong)], b"").0, 401);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(250), "no delay after 5 failures");
+    for _ in 0..4 {
+        assert_eq!(http(server.http, "GET", "/account/export", &[("Authorization", &wrong)], b"").0, 401);
+    }
+    // Ten failures: blocked, whatever the password.
+    let (status, headers, _) =
+        http(server.http, "GET", "/account/export", &[("Authorization", &basic("target@example.com", "secret"))], b"");
+    assert_eq!(status, 429);
+    assert!(headers.iter().any(|(k, _)| k == "retry-after"));
+}

@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod http;
 mod init;
+mod limits;
 mod lmtp_backend;
 mod open;
 mod receipts;

@@ -77,7 +77,7 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
         ready.push(format!("lmtp {local}"));
         tokio::spawn(accept_lmtp(listener, store.clone(), config.clone(), shutdown_rx.clone(), sessions.clone()));
     }
-    let app = crate::http::router(crate::http::AppState { store: store.clone(), config: config.clone() });
+    let app = crate::http::router(crate::http::AppState { store: store.clone(), config: config.clone(), logins: Default::default() });
     let mut http_tls = (*tls).clone();
     http_tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(http_tls));

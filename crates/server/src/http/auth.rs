@@ -3,12 +3,17 @@
 //! wrong, and are logged without the credentials.
 
 use super::{AppState, Conn};
+use crate::limits::Verdict;
 use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use base64::Engine;
+use std::time::Instant;
 use tresor_store::directory::AccountRecord;
+
+/// The limiter's name for the admin token (not a valid login, so no clash).
+const ADMIN: &str = "\0admin-api";
 
 pub fn unauthorized(realm: &str) -> Response {
     (
@@ -32,10 +37,15 @@ pub fn admin(state: &AppState, conn: &Conn, headers: &HeaderMap) -> Result<(), R
     if !conn.may_carry_credentials() {
         return Err(tls_required());
     }
+    // The token is a password too: guessing it is limited like any login.
+    if state.logins.check(ADMIN, conn.peer.ip(), Instant::now()) == Verdict::Blocked {
+        return Err((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "900")], "too many failed attempts\n").into_response());
+    }
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
     if constant_time_eq(given.as_bytes(), expected.expose().as_bytes()) {
         Ok(())
     } else {
+        state.logins.failed(ADMIN, conn.peer.ip(), Instant::now());
         tracing::warn!(peer = %conn.peer.ip(), "admin API: bad bearer token");
         Err((StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "bad token\n").into_response())
     }
@@ -57,12 +67,27 @@ pub async fn basic(state: &AppState, conn: &Conn, headers: &HeaderMap) -> Result
     else {
         return Err(unauthorized("Tresor"));
     };
+    let ip = conn.peer.ip();
+    match state.logins.check(&login, ip, Instant::now()) {
+        Verdict::Allow => {}
+        Verdict::Delay(d) => tokio::time::sleep(d).await,
+        Verdict::Blocked => {
+            tracing::warn!(peer = %ip, "http: login refused, too many failures");
+            return Err((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "900")], "too many failed logins; try again later\n")
+                .into_response());
+        }
+    }
     let store = state.store.clone();
-    let found = tokio::task::spawn_blocking(move || store.authenticate(&login, &password)).await;
+    let who = login.clone();
+    let found = tokio::task::spawn_blocking(move || store.authenticate(&who, &password)).await;
     match found {
-        Ok(Ok(Some(record))) => Ok(record),
+        Ok(Ok(Some(record))) => {
+            state.logins.succeeded(&login);
+            Ok(record)
+        }
         Ok(Ok(None)) => {
-            tracing::warn!(peer = %conn.peer.ip(), "http: failed login");
+            state.logins.failed(&login, ip, Instant::now());
+            tracing::warn!(peer = %ip, "http: failed login");
             Err(unauthorized("Tresor"))
         }
         _ => Err((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),

@@ -26,6 +26,7 @@ use tresor_store::Store;
 pub struct AppState {
     pub store: Arc<Store>,
     pub config: Arc<Config>,
+    pub logins: Arc<crate::limits::LoginLimiter>,
 }
 
 /// How a request arrived.
