@@ -125,7 +125,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--config"])
             .arg(setup.config())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

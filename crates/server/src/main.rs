@@ -10,6 +10,7 @@ mod http;
 mod init;
 mod limits;
 mod lmtp_backend;
+mod net;
 mod open;
 mod receipts;
 mod serve;

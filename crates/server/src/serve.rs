@@ -12,7 +12,7 @@ use crate::{
     lmtp_backend::StoreBackend,
 };
 use anyhow::{Context, Result};
-use std::{io::Write, net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
+use std::{io::Write, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::watch};
 use tresor_store::{Store, directory::NewAccount};
 
@@ -55,6 +55,9 @@ fn dev_setup() -> Result<Config> {
 }
 
 async fn serve(config: Config, dev: bool) -> Result<()> {
+    // Handlers first: a SIGTERM right after the ready lines must shut down
+    // cleanly, not kill the process with the default action.
+    let signals = Signals::install()?;
     let config = Arc::new(config);
     // Fail early on a bad certificate: the IMAP and HTTP listeners need it.
     let tls = crate::tls::server_config(&config.tls.cert, &config.tls.key)?;
@@ -103,7 +106,7 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
         out.flush()?;
     }
 
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
     // Sessions finish their transaction and say 421; give them a moment.
@@ -118,38 +121,16 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
 async fn accept_lmtp(listener: TcpListener, store: Arc<Store>, config: Arc<Config>, shutdown: watch::Receiver<bool>, sessions: Arc<()>) {
     let backend = Arc::new(StoreBackend { store });
     let protocol = Arc::new(config.lmtp.protocol.clone());
-    // Bounded: an MTA opens a handful of connections; more is a misbehaving peer.
-    let slots = Arc::new(tokio::sync::Semaphore::new(256));
-    let mut stop = shutdown.clone();
-    loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => p.expect("semaphore never closes"),
-            _ = stop.changed() => return,
-        };
-        let (stream, _peer): (_, SocketAddr) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "lmtp accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = stop.changed() => return,
-        };
-        let _ = stream.set_nodelay(true);
-        let (backend, protocol) = (backend.clone(), protocol.clone());
-        let mut session_stop = shutdown.clone();
-        let session = sessions.clone();
+    // An MTA opens a handful of connections; more is a misbehaving peer.
+    let mut acceptor = crate::net::Acceptor::new(listener, 256, shutdown.clone(), "lmtp");
+    while let Some(conn) = acceptor.next().await {
+        let (backend, protocol, session, mut stop) = (backend.clone(), protocol.clone(), sessions.clone(), shutdown.clone());
         tokio::spawn(async move {
-            let stopped = async move {
-                let _ = session_stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = tresor_lmtp::serve(stream, backend, protocol, stopped).await {
+            let stopped = async move { crate::net::stopped(&mut stop).await };
+            if let Err(e) = tresor_lmtp::serve(conn.stream, backend, protocol, stopped).await {
                 tracing::debug!(error = %e, "lmtp session ended with an error");
             }
-            drop(permit);
-            drop(session);
+            drop((conn.slot, session));
         });
     }
 }
@@ -205,12 +186,22 @@ fn run_sweeps(store: &Store, _config: &Config) -> Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }
 

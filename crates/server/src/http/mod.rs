@@ -47,33 +47,13 @@ pub fn router(state: AppState) -> Router {
     Router::new().nest("/admin", admin::routes()).nest("/account", account::routes()).with_state(state)
 }
 
-/// Resolves once shutdown is signalled (the watch guard is dropped inside, so
-/// the future stays `Send`).
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|s| *s).await;
-}
+/// Concurrent HTTP connections per listener (browsers open several each).
+const MAX_CONNECTIONS: usize = 4096;
 
 /// Serves `app` on `listener` until shutdown; TLS when `acceptor` is given.
-pub async fn serve(
-    listener: TcpListener,
-    acceptor: Option<TlsAcceptor>,
-    app: Router,
-    mut shutdown: watch::Receiver<bool>,
-    sessions: Arc<()>,
-) {
-    loop {
-        let (stream, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "http accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = shutdown.changed() => return,
-        };
-        let _ = stream.set_nodelay(true);
+pub async fn serve(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: Router, shutdown: watch::Receiver<bool>, sessions: Arc<()>) {
+    let mut accepted = crate::net::Acceptor::new(listener, MAX_CONNECTIONS, shutdown.clone(), "http");
+    while let Some(crate::net::Accepted { stream, peer, slot }) = accepted.next().await {
         let (app, acceptor, session, mut stop) = (app.clone(), acceptor.clone(), sessions.clone(), shutdown.clone());
         tokio::spawn(async move {
             let conn = Conn { peer, tls: acceptor.is_some() };
@@ -90,7 +70,7 @@ pub async fn serve(
                     tokio::pin!(conn);
                     tokio::select! {
                         r = conn.as_mut() => r,
-                        _ = stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
+                        _ = crate::net::stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
                     }
                 }
                 None => {
@@ -98,14 +78,14 @@ pub async fn serve(
                     tokio::pin!(conn);
                     tokio::select! {
                         r = conn.as_mut() => r,
-                        _ = stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
+                        _ = crate::net::stopped(&mut stop) => { conn.as_mut().graceful_shutdown(); conn.await }
                     }
                 }
             };
             if let Err(e) = result {
                 tracing::debug!(error = %e, "http connection ended with an error");
             }
-            drop(session);
+            drop((slot, session));
         });
     }
 }
