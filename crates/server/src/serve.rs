@@ -170,8 +170,9 @@ fn run_due_purges(store: &Store, config: &Config) -> Result<()> {
     Ok(())
 }
 
-fn run_sweeps(store: &Store, _config: &Config) -> Result<()> {
+fn run_sweeps(store: &Store, config: &Config) -> Result<()> {
     let now = tresor_types::time::now();
+    tresor_store::audit::prune(store, now - i64::from(config.lifecycle.audit_days) * 86_400)?;
     let mut total = 0;
     for record in store.list_accounts()? {
         match store.account(record.account_id()).and_then(|a| a.sweep(now)) {

@@ -43,3 +43,11 @@ pub fn events(store: &Store) -> Result<Vec<(UnixTime, Event)>> {
         .map(|(k, v)| sealed::open(&store.dir_key, AUDIT, &k, &v))
         .collect()
 }
+
+/// Deletes events older than `before` (the audit log keeps a bounded history).
+pub fn prune(store: &Store, before: UnixTime) -> Result<()> {
+    let to = Key::new(b'E').u64(before.max(0) as u64).build();
+    let mut b = Batch::new();
+    b.delete_range(AUDIT, vec![b'E'], to);
+    store.guard.write(&*store.engine.main(), b)
+}

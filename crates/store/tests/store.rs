@@ -553,3 +553,15 @@ fn retention_sweeps_by_arrival_time_with_mailbox_overrides() {
     );
     assert_eq!(a.sweep(NOW).unwrap().expunged, 0, "idempotent");
 }
+
+#[test]
+fn the_audit_log_is_pruned_by_age() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "a@example.com", &[]);
+    store.terminate("a@example.com", NOW + 10, NOW + 5).unwrap();
+    assert_eq!(tresor_store::audit::events(&store).unwrap().len(), 2);
+    tresor_store::audit::prune(&store, NOW + 1).unwrap();
+    let left = tresor_store::audit::events(&store).unwrap();
+    assert_eq!(left.len(), 1, "only the newer event is kept");
+    assert_eq!(left[0].0, NOW + 5);
+}

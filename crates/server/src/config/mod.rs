@@ -48,6 +48,7 @@ pub struct Lifecycle {
     pub retention_min_days: u32,
     /// 0: no maximum.
     pub retention_max_days: u32,
+    pub audit_days: u32,
 }
 
 impl Lifecycle {
@@ -161,6 +162,7 @@ impl Config {
                 sweep_interval: interval(&raw.lifecycle.sweep_interval, "lifecycle.sweep_interval")?,
                 retention_min_days: raw.lifecycle.retention_min_days,
                 retention_max_days: raw.lifecycle.retention_max_days,
+                audit_days: raw.lifecycle.audit_days.max(1),
             },
             default_quota: tresor_store::directory::Quota {
                 bytes: (quota_bytes > 0).then_some(quota_bytes),

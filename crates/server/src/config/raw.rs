@@ -104,6 +104,7 @@ pub struct RawLifecycle {
     pub sweep_interval: String,
     pub retention_min_days: u32,
     pub retention_max_days: u32,
+    pub audit_days: u32,
 }
 
 impl Default for RawLifecycle {
@@ -115,6 +116,7 @@ impl Default for RawLifecycle {
             sweep_interval: "6h".into(),
             retention_min_days: 1,
             retention_max_days: 0,
+            audit_days: 365,
         }
     }
 }
