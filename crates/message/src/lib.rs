@@ -26,6 +26,17 @@ pub use search::{SearchHeader, TextSource, text_for_search};
 pub use section::{SectionText, parse_path, section};
 pub use subject::base_subject;
 
+/// A raw header value decoded for people (RFC 2047 encoded-words and charsets
+/// resolved): JMAP's `asText` form, and display names of addresses.
+pub fn decode_text(raw: &[u8]) -> String {
+    let mut v = raw.to_vec();
+    v.extend_from_slice(b"\r\n");
+    match mail_parser::parsers::MessageStream::new(&v).parse_unstructured() {
+        mail_parser::HeaderValue::Text(t) => t.trim().to_owned(),
+        _ => String::new(),
+    }
+}
+
 /// Parses a raw RFC 5322 message. Never fails: malformed mail is still
 /// stored, so whatever cannot be read as structure becomes a text/plain part
 /// covering the bytes in question.

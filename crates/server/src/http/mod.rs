@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod auth;
+mod jmap;
 
 use crate::config::Config;
 use axum::{Extension, Router};
@@ -44,7 +45,7 @@ impl Conn {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new().nest("/admin", admin::routes()).nest("/account", account::routes()).with_state(state)
+    Router::new().nest("/admin", admin::routes()).nest("/account", account::routes()).merge(jmap::routes()).with_state(state)
 }
 
 /// Concurrent HTTP connections per listener (browsers open several each).

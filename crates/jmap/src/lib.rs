@@ -1,0 +1,35 @@
+//! JMAP over the store, as a library of pure request processing: the server
+//! crate does HTTP and authentication, then hands an authenticated account and
+//! the request body here and gets the response body back.
+//!
+//! Architecture invariant: JMAP ids are views of the store's numeric ids
+//! ([`ids`]), and states are views of the account's change log, so IMAP and JMAP
+//! always agree on what exists and what changed.
+//!
+//! Implemented so far: the session object, RFC 8620 request processing (result
+//! references with JSON pointers, the standard request- and method-level
+//! errors), `Core/echo`, `Mailbox/get`, `Email/query` (`inMailbox`; sort by
+//! `receivedAt`), and `Email/get` for the metadata properties. Methods and
+//! properties not listed answer `unknownMethod` / `invalidArguments`: nothing
+//! is claimed that is not done.
+
+pub mod ids;
+mod method;
+mod refs;
+mod request;
+pub mod session;
+
+pub use request::{Problem, process};
+
+/// The capabilities this server speaks.
+pub const CORE: &str = "urn:ietf:params:jmap:core";
+pub const MAIL: &str = "urn:ietf:params:jmap:mail";
+
+/// Limits advertised in the session and enforced by [`process`].
+pub struct Limits {
+    pub max_size_request: usize,
+    pub max_calls_in_request: usize,
+    pub max_objects_in_get: usize,
+}
+
+pub const LIMITS: Limits = Limits { max_size_request: 10_000_000, max_calls_in_request: 64, max_objects_in_get: 500 };

@@ -1,0 +1,115 @@
+//! Mailbox/get (RFC 8621 section 2.1).
+
+use super::{account_id, ids_arg, properties_arg, state};
+use crate::{
+    ids,
+    request::{Ctx, MethodError},
+};
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+use tresor_store::{
+    directory::AccountState,
+    mail::{Mailbox, Role},
+};
+
+const PROPERTIES: &[&str] = &[
+    "id",
+    "name",
+    "parentId",
+    "role",
+    "sortOrder",
+    "totalEmails",
+    "unreadEmails",
+    "totalThreads",
+    "unreadThreads",
+    "myRights",
+    "isSubscribed",
+];
+
+pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let wanted = ids_arg(args)?;
+    let properties = properties_arg(args, PROPERTIES, PROPERTIES)?;
+    let mailboxes = ctx.account.mailboxes()?;
+    let read_only = ctx.account.policy().state != AccountState::Active;
+    let mut list = Vec::new();
+    let mut not_found = Vec::new();
+    let selected: Vec<&Mailbox> = match &wanted {
+        None => mailboxes.iter().collect(),
+        Some(wanted) => wanted
+            .iter()
+            .filter_map(|w| match mailboxes.iter().find(|m| ids::mailbox(m.id) == *w) {
+                Some(m) => Some(m),
+                None => {
+                    not_found.push(w.clone());
+                    None
+                }
+            })
+            .collect(),
+    };
+    for m in selected {
+        let mut obj = Map::new();
+        let needs_counts = properties.iter().any(|p| p.ends_with("Emails") || p.ends_with("Threads"));
+        let counts = if needs_counts { Some(counts(ctx, m)?) } else { None };
+        for p in &properties {
+            let v = match p.as_str() {
+                "id" => ids::mailbox(m.id).into(),
+                "name" => m.name.rsplit('/').next().unwrap_or(&m.name).into(),
+                "parentId" => parent(m, &mailboxes),
+                "role" => m.role.map(role).into(),
+                "sortOrder" => m.sort_order.into(),
+                "totalEmails" => counts.map(|c| c.0).into(),
+                "unreadEmails" => counts.map(|c| c.1).into(),
+                "totalThreads" => counts.map(|c| c.2).into(),
+                "unreadThreads" => counts.map(|c| c.3).into(),
+                "isSubscribed" => m.subscribed.into(),
+                "myRights" => {
+                    let w = !read_only;
+                    json!({
+                        "mayReadItems": true, "mayAddItems": w, "mayRemoveItems": w, "maySetSeen": w, "maySetKeywords": w,
+                        "mayCreateChild": w, "mayRename": w && m.role != Some(Role::Inbox), "mayDelete": w && m.role != Some(Role::Inbox),
+                        "maySubmit": w,
+                    })
+                }
+                _ => continue,
+            };
+            obj.insert(p.clone(), v);
+        }
+        list.push(Value::Object(obj));
+    }
+    Ok(json!({ "accountId": account_id, "state": state(ctx), "list": list, "notFound": not_found }))
+}
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::Inbox => "inbox",
+        Role::Drafts => "drafts",
+        Role::Sent => "sent",
+        Role::Junk => "junk",
+        Role::Trash => "trash",
+        Role::Archive => "archive",
+    }
+}
+
+fn parent(m: &Mailbox, all: &[Mailbox]) -> Value {
+    match m.name.rsplit_once('/') {
+        Some((p, _)) => all.iter().find(|c| c.name == p).map(|c| Value::from(ids::mailbox(c.id))).unwrap_or(Value::Null),
+        None => Value::Null,
+    }
+}
+
+/// (totalEmails, unreadEmails, totalThreads, unreadThreads).
+fn counts(ctx: &Ctx<'_>, m: &Mailbox) -> Result<(u64, u64, u64, u64), MethodError> {
+    let (mut total, mut unread) = (0, 0);
+    let (mut threads, mut unread_threads) = (HashSet::new(), HashSet::new());
+    for (_, entry) in ctx.account.uid_entries(m.id)? {
+        let (Some(meta), Some(state)) = (ctx.account.email_meta(entry.email)?, ctx.account.email_state(entry.email)?) else { continue };
+        total += 1;
+        threads.insert(meta.thread);
+        if !state.keywords.iter().any(|k| k == "$seen") {
+            unread += 1;
+            unread_threads.insert(meta.thread);
+        }
+    }
+    Ok((total, unread, threads.len() as u64, unread_threads.len() as u64))
+}

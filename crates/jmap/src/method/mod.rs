@@ -1,0 +1,75 @@
+//! Method dispatch and the argument helpers every method shares.
+
+mod email;
+mod mailbox;
+
+use crate::{
+    MAIL, ids,
+    request::{Ctx, MethodError},
+};
+use serde_json::{Map, Value};
+
+pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value, MethodError> {
+    let mail = ctx.using.iter().any(|c| c == MAIL);
+    match name {
+        "Core/echo" => Ok(Value::Object(args)),
+        "Mailbox/get" if mail => mailbox::get(ctx, &args),
+        "Email/query" if mail => email::query(ctx, &args),
+        "Email/get" if mail => email::get(ctx, &args),
+        _ => Err(MethodError::new("unknownMethod")),
+    }
+}
+
+/// Checks `accountId` names the authenticated account; another account's id
+/// answers exactly like one that does not exist.
+pub fn account_id(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<String, MethodError> {
+    match args.get("accountId").and_then(Value::as_str) {
+        Some(id) if ids::is_account(id, ctx.account.id) => Ok(id.to_owned()),
+        Some(_) => Err(MethodError::new("accountNotFound")),
+        None => Err(MethodError::invalid("accountId is required")),
+    }
+}
+
+/// `ids`: null (all) or a list of strings, bounded by maxObjectsInGet.
+pub fn ids_arg(args: &Map<String, Value>) -> Result<Option<Vec<String>>, MethodError> {
+    match args.get("ids") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => {
+            if a.len() > crate::LIMITS.max_objects_in_get {
+                return Err(MethodError::new("requestTooLarge"));
+            }
+            a.iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| MethodError::invalid("ids must be strings")))
+                .collect::<Result<_, _>>()
+                .map(Some)
+        }
+        _ => Err(MethodError::invalid("ids must be null or an array")),
+    }
+}
+
+/// `properties`: null (the default set) or a subset of `known`.
+pub fn properties_arg(args: &Map<String, Value>, known: &[&str], default: &[&str]) -> Result<Vec<String>, MethodError> {
+    match args.get("properties") {
+        None | Some(Value::Null) => Ok(default.iter().map(|s| s.to_string()).collect()),
+        Some(Value::Array(a)) => {
+            let mut out: Vec<String> = Vec::new();
+            for p in a {
+                let p = p.as_str().ok_or_else(|| MethodError::invalid("properties must be strings"))?;
+                if !known.contains(&p) {
+                    return Err(MethodError::invalid(format!("unknown or unsupported property {p:?}")));
+                }
+                out.push(p.to_owned());
+            }
+            if !out.iter().any(|p| p == "id") {
+                out.push("id".into());
+            }
+            Ok(out)
+        }
+        _ => Err(MethodError::invalid("properties must be null or an array")),
+    }
+}
+
+/// The account's state string: the head of its change log.
+pub fn state(ctx: &Ctx<'_>) -> String {
+    ctx.account.modseq().to_string()
+}

@@ -1,0 +1,141 @@
+//! RFC 8620 request processing: validation into request-level problems
+//! (RFC 7807 bodies), then each method call in order, with result references
+//! resolved and method-level errors in place of responses.
+
+use crate::{CORE, LIMITS, MAIL, method, refs};
+use serde_json::{Map, Value, json};
+use tresor_store::Account;
+
+/// A request-level error: the whole request is refused with this status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    NotJson,
+    NotRequest(String),
+    UnknownCapability(String),
+    Limit(&'static str),
+}
+
+impl Problem {
+    pub fn status(&self) -> u16 {
+        400
+    }
+
+    pub fn body(&self) -> Value {
+        let (kind, detail) = match self {
+            Problem::NotJson => ("notJSON", "the request is not valid JSON".to_owned()),
+            Problem::NotRequest(d) => ("notRequest", d.clone()),
+            Problem::UnknownCapability(c) => ("unknownCapability", format!("unknown capability {c:?}")),
+            Problem::Limit(l) => ("limit", format!("the request exceeds {l}")),
+        };
+        let mut v = json!({ "type": format!("urn:ietf:params:jmap:error:{kind}"), "status": 400, "detail": detail });
+        if let Problem::Limit(l) = self {
+            v["limit"] = (*l).into();
+        }
+        v
+    }
+}
+
+/// A method-level error (`["error", {...}, callId]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodError {
+    pub kind: &'static str,
+    pub description: Option<String>,
+}
+
+impl MethodError {
+    pub fn new(kind: &'static str) -> Self {
+        MethodError { kind, description: None }
+    }
+
+    pub fn invalid(why: impl Into<String>) -> Self {
+        MethodError { kind: "invalidArguments", description: Some(why.into()) }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut v = json!({ "type": self.kind });
+        if let Some(d) = &self.description {
+            v["description"] = d.clone().into();
+        }
+        v
+    }
+}
+
+impl From<tresor_store::Error> for MethodError {
+    fn from(e: tresor_store::Error) -> Self {
+        MethodError { kind: "serverFail", description: Some(e.to_string()) }
+    }
+}
+
+/// What a method sees: the account and the capabilities the request uses.
+pub struct Ctx<'a> {
+    pub account: &'a Account,
+    pub using: &'a [String],
+}
+
+/// Processes one JMAP request body for `account`; returns the response body.
+pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
+    if body.len() > LIMITS.max_size_request {
+        return Err(Problem::Limit("maxSizeRequest"));
+    }
+    let request: Value = serde_json::from_slice(body).map_err(|_| Problem::NotJson)?;
+    let obj = request.as_object().ok_or_else(|| Problem::NotRequest("the request is not an object".into()))?;
+    let using: Vec<String> = obj
+        .get("using")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
+        .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
+    if let Some(unknown) = using.iter().find(|c| *c != CORE && *c != MAIL) {
+        return Err(Problem::UnknownCapability(unknown.clone()));
+    }
+    let calls =
+        obj.get("methodCalls").and_then(Value::as_array).ok_or_else(|| Problem::NotRequest("methodCalls must be an array".into()))?;
+    if calls.len() > LIMITS.max_calls_in_request {
+        return Err(Problem::Limit("maxCallsInRequest"));
+    }
+    let mut parsed = Vec::with_capacity(calls.len());
+    for call in calls {
+        match call.as_array().map(Vec::as_slice) {
+            Some([Value::String(name), Value::Object(args), Value::String(id)]) => parsed.push((name.clone(), args.clone(), id.clone())),
+            _ => return Err(Problem::NotRequest("each method call must be [name, arguments, callId]".into())),
+        }
+    }
+
+    let ctx = Ctx { account, using: &using };
+    let mut responses: Vec<Value> = Vec::new();
+    for (name, args, call_id) in parsed {
+        let result = resolve(args, &responses).and_then(|args| method::call(&ctx, &name, args));
+        match result {
+            Ok(v) => responses.push(json!([name, v, call_id])),
+            Err(e) => responses.push(json!(["error", e.to_json(), call_id])),
+        }
+    }
+    Ok(json!({ "methodResponses": responses, "sessionState": crate::session::STATE }))
+}
+
+/// Replaces every `#arg` with the value its result reference points at.
+fn resolve(args: Map<String, Value>, done: &[Value]) -> Result<Map<String, Value>, MethodError> {
+    if let Some(both) = args.keys().find(|k| k.strip_prefix('#').is_some_and(|p| args.contains_key(p))) {
+        return Err(MethodError::invalid(format!("both {} and {both} given", &both[1..])));
+    }
+    let mut out = Map::new();
+    for (key, value) in args {
+        let Some(plain) = key.strip_prefix('#') else {
+            out.insert(key, value);
+            continue;
+        };
+        let bad = || MethodError { kind: "invalidResultReference", description: Some(format!("#{plain}")) };
+        let r = value.as_object().ok_or_else(bad)?;
+        let (Some(of), Some(name), Some(path)) =
+            (r.get("resultOf").and_then(Value::as_str), r.get("name").and_then(Value::as_str), r.get("path").and_then(Value::as_str))
+        else {
+            return Err(bad());
+        };
+        let source = done.iter().find(|resp| resp[2] == of).ok_or_else(bad)?;
+        if source[0] != name {
+            return Err(bad());
+        }
+        let resolved = refs::pointer(&source[1], path).ok_or_else(bad)?;
+        out.insert(plain.to_owned(), resolved);
+    }
+    Ok(out)
+}

@@ -1,0 +1,76 @@
+//! JMAP over HTTP: `/.well-known/jmap` serves the session object itself (no
+//! redirect: browsers drop Authorization on a cross-origin redirect), and
+//! `POST /jmap/api` runs requests. Both answer CORS preflights without
+//! authentication so web clients on another origin work.
+
+use super::{AppState, Conn, auth};
+use axum::{
+    Extension, Router,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/jmap", get(session).options(preflight))
+        .route("/jmap/api", axum::routing::post(api).options(preflight))
+}
+
+async fn preflight() -> Response {
+    cors(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Any origin may call; credentials travel in the Authorization header, never cookies.
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Authorization, Content-Type, Accept"));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("WWW-Authenticate"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+    r
+}
+
+fn json(status: StatusCode, v: &serde_json::Value, content_type: &'static str) -> Response {
+    cors((status, [(header::CONTENT_TYPE, content_type)], v.to_string()).into_response())
+}
+
+/// `scheme://host` as the client addressed us, for the session's absolute URLs.
+fn base(conn: &Conn, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
+    let host = host.map(str::to_owned).unwrap_or_else(|| conn.peer.to_string());
+    format!("{}://{host}", if conn.tls { "https" } else { "http" })
+}
+
+async fn session(State(s): State<AppState>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
+    match auth::basic(&s, &conn, &headers).await {
+        Ok(record) => json(StatusCode::OK, &tresor_jmap::session::session(&record, &base(&conn, &headers)), "application/json"),
+        Err(r) => cors(r),
+    }
+}
+
+async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, headers: HeaderMap, body: Bytes) -> Response {
+    let record = match auth::basic(&s, &conn, &headers).await {
+        Ok(r) => r,
+        Err(r) => return cors(r),
+    };
+    let store = s.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let account = store.account(record.account_id())?;
+        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &body))
+    })
+    .await;
+    match result {
+        Ok(Ok(Ok(v))) => json(StatusCode::OK, &v, "application/json"),
+        Ok(Ok(Err(problem))) => {
+            json(StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::BAD_REQUEST), &problem.body(), "application/problem+json")
+        }
+        _ => cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
+}

@@ -1,0 +1,119 @@
+//! JMAP against the real server: session discovery, CORS, Mailbox/get, and the
+//! request that opens a mailbox (Email/query + Email/get by back-reference),
+//! plus the RFC 8620 errors for bad requests.
+
+use crate::harness::{Lmtp, Setup, basic, http};
+use serde_json::{Value, json};
+
+fn api(addr: std::net::SocketAddr, auth: &str, body: &Value) -> (u16, Value) {
+    let (status, _, body) =
+        http(addr, "POST", "/jmap/api", &[("Authorization", auth), ("Content-Type", "application/json")], body.to_string().as_bytes());
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn a_client_discovers_the_session_lists_mailboxes_and_opens_the_inbox() {
+    let s = Setup::new();
+    s.create("j@example.com", &[]);
+    let server = s.start();
+    let mut c = Lmtp::connect(server.lmtp);
+    for i in 0..3 {
+        let m = format!(
+            "From: =?UTF-8?Q?Jos=C3=A9?= <jose@example.org>\r\nTo: j@example.com\r\nSubject: =?UTF-8?Q?caf=C3=A9?= {i}\r\nMessage-ID: <m{i}@example.org>\r\n\r\nhello {i}\r\n"
+        );
+        assert!(c.deliver("jose@example.org", &["j@example.com"], m.as_bytes())[0].starts_with("250"));
+    }
+    let auth = basic("j@example.com", "secret");
+
+    let (status, headers, _) = http(
+        server.http,
+        "OPTIONS",
+        "/.well-known/jmap",
+        &[("Origin", "https://app.example"), ("Access-Control-Request-Headers", "authorization")],
+        b"",
+    );
+    assert_eq!(status, 204, "preflight without credentials");
+    assert!(headers.iter().any(|(k, v)| k == "access-control-allow-headers" && v.contains("Authorization")));
+    let (status, headers, _) = http(server.http, "GET", "/.well-known/jmap", &[], b"");
+    assert_eq!(status, 401);
+    assert!(headers.iter().any(|(k, v)| k == "www-authenticate" && v.starts_with("Basic realm=")));
+
+    let (status, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    assert_eq!(status, 200);
+    let session: Value = serde_json::from_slice(&body).unwrap();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    assert!(session["apiUrl"].as_str().unwrap().starts_with("http://127.0.0.1:"), "absolute URLs: {}", session["apiUrl"]);
+    assert_eq!(session["accounts"][&account]["name"], "j@example.com");
+
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let (status, r) = api(server.http, &auth, &json!({"using": using, "methodCalls": [["Mailbox/get", {"accountId": account}, "0"]]}));
+    assert_eq!(status, 200);
+    let list = r["methodResponses"][0][1]["list"].as_array().unwrap().clone();
+    let roles: Vec<&str> = list.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["inbox", "drafts", "sent", "junk", "trash", "archive"]);
+    let inbox = list[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!((list[0]["totalEmails"].as_u64(), list[0]["unreadEmails"].as_u64()), (Some(3), Some(3)));
+
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [
+            ["Email/query", {"accountId": account, "filter": {"inMailbox": inbox}, "sort": [{"property": "receivedAt", "isAscending": false}], "limit": 2, "calculateTotal": true}, "q"],
+            ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject", "from", "mailboxIds", "keywords", "messageId"]}, "g"]
+        ]}),
+    );
+    let q = &r["methodResponses"][0][1];
+    assert_eq!(q["total"], 3);
+    assert_eq!(q["ids"].as_array().unwrap().len(), 2);
+    let got = &r["methodResponses"][1][1]["list"];
+    assert_eq!(got.as_array().unwrap().len(), 2);
+    assert_eq!(got[0]["subject"], "café 2", "newest first, RFC 2047 decoded");
+    assert_eq!(got[0]["from"], json!([{"name": "José", "email": "jose@example.org"}]));
+    assert_eq!(got[0]["mailboxIds"], json!({ inbox.clone(): true }));
+    assert_eq!(got[0]["messageId"], json!(["m2@example.org"]));
+    assert_eq!(got[0]["keywords"], json!({}));
+}
+
+#[test]
+fn bad_requests_get_the_rfc_8620_errors_and_nothing_else_happens() {
+    let s = Setup::new();
+    s.create("e@example.com", &[]);
+    s.create("other@example.com", &[]);
+    let server = s.start();
+    let auth = basic("e@example.com", "secret");
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &basic("other@example.com", "secret"))], b"");
+    let other: Value = serde_json::from_slice(&body).unwrap();
+    let other_account = other["primaryAccounts"]["urn:ietf:params:jmap:core"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+
+    let (status, _, body) = http(server.http, "POST", "/jmap/api", &[("Authorization", &auth)], b"{not json");
+    assert_eq!(status, 400);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["type"], "urn:ietf:params:jmap:error:notJSON");
+    let (status, r) = api(server.http, &auth, &json!({"using": ["urn:example:nope"], "methodCalls": []}));
+    assert_eq!((status, r["type"].as_str()), (400, Some("urn:ietf:params:jmap:error:unknownCapability")));
+    let (status, r) = api(server.http, &auth, &json!({"using": using}));
+    assert_eq!((status, r["type"].as_str()), (400, Some("urn:ietf:params:jmap:error:notRequest")));
+    let calls: Vec<Value> = (0..10_000).map(|i| json!(["Core/echo", {}, i.to_string()])).collect();
+    let (status, r) = api(server.http, &auth, &json!({"using": using, "methodCalls": calls}));
+    assert_eq!(
+        (status, r["type"].as_str(), r["limit"].as_str()),
+        (400, Some("urn:ietf:params:jmap:error:limit"), Some("maxCallsInRequest"))
+    );
+
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [
+            ["Core/echo", {"hello": true}, "a"],
+            ["Nope/get", {}, "b"],
+            ["Mailbox/get", {"accountId": other_account}, "c"],
+            ["Mailbox/get", {"accountId": "Adeadbeef"}, "d"],
+            ["Email/get", {"accountId": other_account, "#ids": {"resultOf": "zz", "name": "Email/query", "path": "/ids"}}, "e"],
+            ["Email/get", {"#ids": {"resultOf": "a", "name": "Core/echo", "path": "/hello"}, "ids": []}, "f"]
+        ]}),
+    );
+    let responses = r["methodResponses"].as_array().unwrap();
+    assert_eq!(responses[0], json!(["Core/echo", {"hello": true}, "a"]));
+    let kinds: Vec<&str> = responses[1..].iter().map(|r| r[1]["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["unknownMethod", "accountNotFound", "accountNotFound", "invalidResultReference", "invalidArguments"]);
+}
