@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 /// One change. A transaction logs several under one modseq.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
+    /// A new message exists (delivered, appended, imported, or an independent copy).
+    Created {
+        email: EmailId,
+    },
     /// The email now has `uid` in `mailbox`: delivered, appended, copied or moved in.
     Added {
         email: EmailId,

@@ -214,7 +214,9 @@ fn the_change_log_orders_changes_and_wakes_subscribers() {
     assert_eq!(*rx.borrow_and_update(), base + 1);
     a.create_mailbox("Work", None, NOW).unwrap();
     let changes = a.changes_since(base).unwrap();
-    assert_eq!(changes.iter().map(|c| c.0).collect::<Vec<_>>(), vec![base + 1, base + 2]);
+    let mut seqs: Vec<u64> = changes.iter().map(|c| c.0).collect();
+    seqs.dedup();
+    assert_eq!(seqs, vec![base + 1, base + 2], "one modseq per transaction, several entries under it");
     assert_eq!(a.changes_since(base + 2).unwrap(), vec![]);
 }
 
@@ -413,7 +415,7 @@ fn copy_move_and_expunge_keep_counts_uids_and_the_change_log_right() {
 
     let kinds: Vec<String> =
         a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
-    assert_eq!(kinds, ["Added", "Added", "Added", "Added", "Removed", "Removed", "Destroyed", "Removed"]);
+    assert_eq!(kinds, ["Added", "Added", "Created", "Added", "Added", "Removed", "Removed", "Destroyed", "Removed"]);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Method dispatch and the argument helpers every method shares.
 
+mod changes;
 mod email;
 mod mailbox;
 
@@ -16,6 +17,8 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "Mailbox/get" if mail => mailbox::get(ctx, &args),
         "Email/query" if mail => email::query(ctx, &args),
         "Email/get" if mail => email::get(ctx, &args),
+        "Email/changes" if mail => changes::emails(ctx, &args),
+        "Mailbox/changes" if mail => changes::mailboxes(ctx, &args),
         _ => Err(MethodError::new("unknownMethod")),
     }
 }

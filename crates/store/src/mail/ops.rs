@@ -256,6 +256,7 @@ impl WriteTxn<'_> {
         self.put(meta_key(copy), &EmailMeta { blob, ..meta.clone() });
         self.put(Key::new(keys::ACC_THREAD_MEMBER).u64(meta.thread).u64(copy.0).build(), &());
         self.pending_states.insert(copy, EmailState { mailboxes: Vec::new(), keywords: state.keywords, modseq });
+        self.log(Change::Created { email: copy });
         self.counters.bytes += meta.size;
         self.counters.messages += 1;
         Ok(copy)

@@ -1,0 +1,168 @@
+//! Email/changes and Mailbox/changes (RFC 8620 section 5.2), read straight from
+//! the account's change log: a state is a modseq, so a change made over IMAP
+//! shows here exactly as one made over JMAP.
+
+use super::account_id;
+use crate::{
+    ids,
+    request::{Ctx, MethodError},
+};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use tresor_store::changes::Change;
+
+/// The changes after `sinceState`, cut at a modseq boundary once more than
+/// `maxChanges` distinct ids (as `ids_of` names them) would be reported.
+fn window(
+    ctx: &Ctx<'_>,
+    args: &Map<String, Value>,
+    ids_of: impl Fn(&Change) -> Result<Vec<u64>, MethodError>,
+) -> Result<(u64, Vec<(u64, Change)>, bool), MethodError> {
+    let since: u64 = args
+        .get("sinceState")
+        .and_then(Value::as_str)
+        .ok_or_else(|| MethodError::invalid("sinceState is required"))?
+        .parse()
+        .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    let head = ctx.account.modseq();
+    if since > head {
+        return Err(MethodError::new("cannotCalculateChanges"));
+    }
+    let max = match args.get("maxChanges") {
+        None | Some(Value::Null) => usize::MAX,
+        Some(v) => match v.as_u64() {
+            Some(n) if n > 0 => n as usize,
+            _ => return Err(MethodError::invalid("maxChanges must be a positive integer")),
+        },
+    };
+    let all = ctx.account.changes_since(since)?;
+    let mut taken = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut more = false;
+    let mut i = 0;
+    while i < all.len() {
+        let seq = all[i].0;
+        let group: Vec<_> = all[i..].iter().take_while(|(s, _)| *s == seq).cloned().collect();
+        let mut next = ids.clone();
+        for (_, c) in &group {
+            next.extend(ids_of(c)?);
+        }
+        if next.len() > max && !taken.is_empty() {
+            more = true;
+            break;
+        }
+        ids = next;
+        i += group.len();
+        taken.extend(group);
+    }
+    let new_state = if more { taken.last().map_or(since, |(s, _)| *s) } else { head };
+    Ok((new_state, taken, more))
+}
+
+pub fn emails(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let (new_state, changes, more) = window(ctx, args, |c| {
+        Ok(match c {
+            Change::Created { email }
+            | Change::Added { email, .. }
+            | Change::Removed { email, .. }
+            | Change::Keywords { email }
+            | Change::Destroyed { email } => {
+                vec![email.0]
+            }
+            _ => vec![],
+        })
+    })?;
+    let (mut created, mut updated, mut destroyed) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for (_, c) in &changes {
+        match c {
+            Change::Created { email } => {
+                created.insert(*email);
+            }
+            Change::Added { email, .. } | Change::Removed { email, .. } | Change::Keywords { email } => {
+                updated.insert(*email);
+            }
+            Change::Destroyed { email } => {
+                destroyed.insert(*email);
+            }
+            _ => {}
+        }
+    }
+    // Created and destroyed within the window: it never existed for this client.
+    let ephemeral: BTreeSet<_> = created.intersection(&destroyed).copied().collect();
+    created.retain(|e| !ephemeral.contains(e));
+    destroyed.retain(|e| !ephemeral.contains(e));
+    updated.retain(|e| !created.contains(e) && !destroyed.contains(e) && !ephemeral.contains(e));
+    let list = |s: &BTreeSet<tresor_store::mail::EmailId>| s.iter().map(|e| ids::email(*e)).collect::<Vec<_>>();
+    Ok(json!({
+        "accountId": account_id,
+        "oldState": args["sinceState"],
+        "newState": new_state.to_string(),
+        "hasMoreChanges": more,
+        "created": list(&created),
+        "updated": list(&updated),
+        "destroyed": list(&destroyed),
+    }))
+}
+
+pub fn mailboxes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let (new_state, changes, more) = window(ctx, args, |c| {
+        Ok(match c {
+            Change::MailboxCreated { mailbox } | Change::MailboxUpdated { mailbox } | Change::MailboxDestroyed { mailbox } => {
+                vec![u64::from(mailbox.0)]
+            }
+            Change::Added { mailbox, .. } | Change::Removed { mailbox, .. } => vec![u64::from(mailbox.0)],
+            Change::Keywords { email } => {
+                ctx.account.email_state(*email)?.map(|s| s.mailboxes.iter().map(|(m, _)| u64::from(m.0)).collect()).unwrap_or_default()
+            }
+            _ => vec![],
+        })
+    })?;
+    let (mut created, mut updated, mut destroyed) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut counts_only = BTreeSet::new();
+    for (_, c) in &changes {
+        match c {
+            Change::MailboxCreated { mailbox } => {
+                created.insert(*mailbox);
+            }
+            Change::MailboxUpdated { mailbox } => {
+                updated.insert(*mailbox);
+            }
+            Change::MailboxDestroyed { mailbox } => {
+                destroyed.insert(*mailbox);
+            }
+            Change::Added { mailbox, .. } | Change::Removed { mailbox, .. } => {
+                counts_only.insert(*mailbox);
+            }
+            Change::Keywords { email } => {
+                if let Some(state) = ctx.account.email_state(*email)? {
+                    counts_only.extend(state.mailboxes.iter().map(|(m, _)| *m));
+                }
+            }
+            _ => {}
+        }
+    }
+    let ephemeral: BTreeSet<_> = created.intersection(&destroyed).copied().collect();
+    created.retain(|m| !ephemeral.contains(m));
+    destroyed.retain(|m| !ephemeral.contains(m));
+    let only_counts = updated.is_empty() && counts_only.iter().all(|m| !created.contains(m));
+    updated.extend(counts_only);
+    updated.retain(|m| !created.contains(m) && !destroyed.contains(m) && !ephemeral.contains(m));
+    let list = |s: &BTreeSet<tresor_store::mail::MailboxId>| s.iter().map(|m| ids::mailbox(*m)).collect::<Vec<_>>();
+    let updated_properties: Value = if only_counts && !updated.is_empty() {
+        json!(["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"])
+    } else {
+        Value::Null
+    };
+    Ok(json!({
+        "accountId": account_id,
+        "oldState": args["sinceState"],
+        "newState": new_state.to_string(),
+        "hasMoreChanges": more,
+        "created": list(&created),
+        "updated": list(&updated),
+        "destroyed": list(&destroyed),
+        "updatedProperties": updated_properties,
+    }))
+}
