@@ -9,8 +9,9 @@
 //! Implemented so far: the session object, RFC 8620 request processing (result
 //! references with JSON pointers, the standard request- and method-level
 //! errors), `Core/echo`, `Mailbox/get`, `Mailbox/changes`, `Email/changes`,
-//! `Email/query` (`inMailbox`; sort by `receivedAt`), and `Email/get` for the
-//! metadata properties. Methods and
+//! `Email/query` (`inMailbox`; sort by `receivedAt`), `Email/get` for the
+//! metadata properties, and `Email/set` updates (keywords, mailboxIds) and
+//! destroys. Methods and
 //! properties not listed answer `unknownMethod` / `invalidArguments`: nothing
 //! is claimed that is not done.
 

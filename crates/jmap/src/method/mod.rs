@@ -2,6 +2,7 @@
 
 mod changes;
 mod email;
+mod email_set;
 mod mailbox;
 
 use crate::{
@@ -18,6 +19,7 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "Email/query" if mail => email::query(ctx, &args),
         "Email/get" if mail => email::get(ctx, &args),
         "Email/changes" if mail => changes::emails(ctx, &args),
+        "Email/set" if mail => email_set::set(ctx, &args),
         "Mailbox/changes" if mail => changes::mailboxes(ctx, &args),
         _ => Err(MethodError::new("unknownMethod")),
     }
