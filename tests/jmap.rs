@@ -234,3 +234,39 @@ fn email_set_changes_keywords_and_mailboxes_and_destroys() {
     drop(server);
     assert_eq!(s.messages("w@example.com"), 1);
 }
+
+#[test]
+fn an_lmtp_delivery_reaches_an_open_event_source() {
+    use std::io::{BufRead, BufReader, Write};
+    let s = Setup::new();
+    s.create("p@example.com", &[]);
+    let server = s.start();
+    let mut stream = std::net::TcpStream::connect(server.http).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let req = format!(
+        "GET /jmap/eventsource?types=*&closeafter=state&ping=0 HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nAccept: text/event-stream\r\n\r\n",
+        server.http,
+        basic("p@example.com", "secret")
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+    let mut line = String::new();
+    while line != "\r\n" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    let sent = std::time::Instant::now();
+    let mut c = Lmtp::connect(server.lmtp);
+    assert!(c.deliver("x@example.org", &["p@example.com"], b"Subject: push\r\n\r\nx\r\n")[0].starts_with("250"));
+    let mut body = String::new();
+    while !body.contains("StateChange") {
+        let mut l = String::new();
+        assert!(reader.read_line(&mut l).unwrap() > 0, "stream closed early: {body}");
+        body.push_str(&l);
+    }
+    assert!(body.contains("\"Email\""), "{body}");
+    assert!(sent.elapsed() < std::time::Duration::from_secs(10));
+}

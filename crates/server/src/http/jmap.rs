@@ -6,8 +6,8 @@
 use super::{AppState, Conn, auth};
 use axum::{
     Extension, Router,
-    body::Bytes,
-    extract::State,
+    body::{Body, Bytes},
+    extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/.well-known/jmap", get(session).options(preflight))
         .route("/jmap/api", axum::routing::post(api).options(preflight))
+        .route("/jmap/eventsource", get(eventsource).options(preflight))
 }
 
 async fn preflight() -> Response {
@@ -73,4 +74,68 @@ async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, header
         }
         _ => cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct PushParams {
+    types: Option<String>,
+    closeafter: Option<String>,
+    ping: Option<u64>,
+}
+
+/// RFC 8620 section 7.3: a `text/event-stream` of StateChange events, driven by
+/// the account's change log (so LMTP, IMAP and JMAP changes all push), with
+/// `ping` keep-alives and `closeafter=state`.
+async fn eventsource(
+    State(s): State<AppState>,
+    Extension(conn): Extension<Conn>,
+    headers: HeaderMap,
+    Query(p): Query<PushParams>,
+) -> Response {
+    let record = match auth::basic(&s, &conn, &headers).await {
+        Ok(r) => r,
+        Err(r) => return cors(r),
+    };
+    let store = s.store.clone();
+    let account = match tokio::task::spawn_blocking(move || store.account(record.account_id())).await {
+        Ok(Ok(a)) => a,
+        _ => return cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    };
+    let types: Vec<String> = match p.types.as_deref() {
+        None | Some("*") => vec!["Email".into(), "Mailbox".into()],
+        Some(t) => t.split(',').filter(|t| *t == "Email" || *t == "Mailbox").map(str::to_owned).collect(),
+    };
+    let close_after_state = p.closeafter.as_deref() == Some("state");
+    // RFC 8620: ping in seconds, 0 = none; the server may raise a too-small value.
+    let ping = p.ping.filter(|s| *s > 0).map(|s| std::time::Duration::from_secs(s.max(5)));
+    let account_id = tresor_jmap::ids::account(account.id);
+    let mut changes = account.subscribe();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        loop {
+            let event = tokio::select! {
+                changed = changes.changed() => match changed {
+                    Ok(()) => {
+                        let state = changes.borrow_and_update().to_string();
+                        let changed: serde_json::Map<String, serde_json::Value> = types.iter().map(|t| (t.clone(), state.clone().into())).collect();
+                        let data = serde_json::json!({ "@type": "StateChange", "changed": { account_id.clone(): changed } });
+                        format!("event: state\ndata: {data}\n\n")
+                    }
+                    Err(_) => return,
+                },
+                _ = async { match ping { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
+                    format!("event: ping\ndata: {{\"interval\":{}}}\n\n", ping.map_or(0, |d| d.as_secs()))
+                }
+            };
+            let is_state = event.starts_with("event: state");
+            if tx.send(Ok(Bytes::from(event))).await.is_err() {
+                return; // the client went away
+            }
+            if is_state && close_after_state {
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    cors(([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], Body::from_stream(stream)).into_response())
 }
