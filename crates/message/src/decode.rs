@@ -24,15 +24,22 @@ pub fn decoded_part(raw: &[u8], part: &BodyPart) -> Vec<u8> {
 /// its charset (UTF-8 assumed when unknown), HTML reduced to text. None for
 /// anything else.
 pub(crate) fn part_text(raw: &[u8], part: &BodyPart) -> Option<String> {
+    let text = decoded_text(raw, part)?;
+    Some(if part.subtype.eq_ignore_ascii_case("html") { html_to_text(&text) } else { text })
+}
+
+/// The content of a text/* leaf as a string: transfer-decoded and converted
+/// from its charset (UTF-8 assumed when unknown); HTML stays HTML. JMAP's
+/// `bodyValues`. None for anything else.
+pub fn decoded_text(raw: &[u8], part: &BodyPart) -> Option<String> {
     if !part.content_type.eq_ignore_ascii_case("text") || part.is_multipart() {
         return None;
     }
     let bytes = decoded_part(raw, part);
-    let text = match part.param("charset").and_then(|c| charset_decoder(c.as_bytes())) {
+    Some(match part.param("charset").and_then(|c| charset_decoder(c.as_bytes())) {
         Some(decode) => decode(&bytes),
         None => String::from_utf8_lossy(&bytes).into_owned(),
-    };
-    Some(if part.subtype.eq_ignore_ascii_case("html") { html_to_text(&text) } else { text })
+    })
 }
 
 /// Base64 that skips characters outside the alphabet (line breaks, stray

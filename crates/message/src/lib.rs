@@ -20,7 +20,7 @@ mod search;
 mod section;
 mod subject;
 
-pub use decode::decoded_part;
+pub use decode::{decoded_part, decoded_text};
 pub use model::{Address, BodyPart, Disposition, Envelope, MessageSummary, Nested};
 pub use search::{SearchHeader, TextSource, text_for_search};
 pub use section::{SectionText, parse_path, section};

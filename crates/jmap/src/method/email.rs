@@ -33,6 +33,39 @@ const PROPERTIES: &[&str] = &[
     "sentAt",
     "hasAttachment",
     "preview",
+    "bodyStructure",
+    "textBody",
+    "htmlBody",
+    "attachments",
+    "bodyValues",
+];
+
+/// RFC 8621's default Email/get properties.
+const DEFAULT: &[&str] = &[
+    "id",
+    "blobId",
+    "threadId",
+    "mailboxIds",
+    "keywords",
+    "size",
+    "receivedAt",
+    "messageId",
+    "inReplyTo",
+    "references",
+    "sender",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "replyTo",
+    "subject",
+    "sentAt",
+    "hasAttachment",
+    "preview",
+    "bodyValues",
+    "textBody",
+    "htmlBody",
+    "attachments",
 ];
 
 pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
@@ -107,37 +140,22 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let Some(wanted) = ids_arg(args)? else {
         return Err(MethodError::new("requestTooLarge"));
     };
-    let properties = properties_arg(
-        args,
-        PROPERTIES,
-        &[
-            "id",
-            "blobId",
-            "threadId",
-            "mailboxIds",
-            "keywords",
-            "size",
-            "receivedAt",
-            "messageId",
-            "inReplyTo",
-            "references",
-            "sender",
-            "from",
-            "to",
-            "cc",
-            "bcc",
-            "replyTo",
-            "subject",
-            "sentAt",
-            "hasAttachment",
-            "preview",
-        ],
-    )?;
-    for unsupported in ["bodyProperties", "fetchTextBodyValues", "fetchHTMLBodyValues", "fetchAllBodyValues", "maxBodyValueBytes"] {
-        if args.get(unsupported).is_some_and(|v| !v.is_null() && v != &Value::Bool(false)) {
-            return Err(MethodError::invalid(format!("{unsupported} is not supported yet")));
-        }
+    let properties = properties_arg(args, PROPERTIES, DEFAULT)?;
+    if args.get("bodyProperties").is_some_and(|v| !v.is_null()) {
+        return Err(MethodError::invalid("bodyProperties is not supported yet"));
     }
+    let flag = |name: &str| args.get(name).and_then(Value::as_bool).unwrap_or(false);
+    let values = BodyValues {
+        text: flag("fetchTextBodyValues"),
+        html: flag("fetchHTMLBodyValues"),
+        all: flag("fetchAllBodyValues"),
+        max_bytes: match args.get("maxBodyValueBytes") {
+            None | Some(Value::Null) => usize::MAX,
+            Some(v) => {
+                v.as_u64().filter(|n| *n > 0).ok_or_else(|| MethodError::invalid("maxBodyValueBytes must be a positive integer"))? as usize
+            }
+        },
+    };
     let mut list = Vec::new();
     let mut not_found = Vec::new();
     for w in wanted {
@@ -149,14 +167,27 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
             None => None,
         };
         match found {
-            Some((id, meta, state)) => list.push(email(id, &meta, &state, &properties)),
+            Some((id, meta, state)) => {
+                let needs_raw = properties
+                    .iter()
+                    .any(|p| matches!(p.as_str(), "bodyStructure" | "textBody" | "htmlBody" | "attachments" | "bodyValues"));
+                let raw = if needs_raw { Some(ctx.account.read_blob(meta.blob)?) } else { None };
+                list.push(email(id, &meta, &state, &properties, raw.as_deref(), &values));
+            }
             None => not_found.push(w),
         }
     }
     Ok(json!({ "accountId": account_id, "state": state(ctx), "list": list, "notFound": not_found }))
 }
 
-fn email(id: EmailId, meta: &EmailMeta, state: &EmailState, properties: &[String]) -> Value {
+struct BodyValues {
+    text: bool,
+    html: bool,
+    all: bool,
+    max_bytes: usize,
+}
+
+fn email(id: EmailId, meta: &EmailMeta, state: &EmailState, properties: &[String], raw: Option<&[u8]>, values: &BodyValues) -> Value {
     let s = &meta.summary;
     let env = &s.envelope;
     let mut obj = Map::new();
@@ -182,6 +213,11 @@ fn email(id: EmailId, meta: &EmailMeta, state: &EmailState, properties: &[String
             "sentAt" => s.sent_at.map(rfc3339).into(),
             "hasAttachment" => s.has_attachment.into(),
             "preview" => s.preview.clone().into(),
+            "bodyStructure" => body_part(meta, raw.unwrap_or_default(), &s.root),
+            "textBody" => part_list(meta, raw.unwrap_or_default(), &s.text_body),
+            "htmlBody" => part_list(meta, raw.unwrap_or_default(), &s.html_body),
+            "attachments" => part_list(meta, raw.unwrap_or_default(), &s.attachments),
+            "bodyValues" => body_values(meta, raw.unwrap_or_default(), values),
             _ => continue,
         };
         obj.insert(p.clone(), v);
@@ -207,4 +243,68 @@ fn addresses(list: &[Address], filled_from: &[Address]) -> Value {
         })
         .collect();
     Value::Array(out)
+}
+
+/// The part a JMAP partId names.
+fn find<'a>(meta: &'a EmailMeta, part_id: &str) -> Option<&'a tresor_message::BodyPart> {
+    meta.summary.part(&tresor_message::parse_path(part_id)?)
+}
+
+/// RFC 8621 EmailBodyPart; `size` is the decoded size, as the RFC asks.
+fn body_part(meta: &EmailMeta, raw: &[u8], p: &tresor_message::BodyPart) -> Value {
+    let mut v = json!({
+        "partId": p.part_id,
+        "type": format!("{}/{}", p.content_type, p.subtype),
+        "name": p.file_name(),
+        "disposition": p.disposition.as_ref().map(|d| d.kind.to_ascii_lowercase()),
+        "cid": p.id.as_deref().map(|c| c.trim_start_matches('<').trim_end_matches('>').to_owned()),
+        "language": (!p.language.is_empty()).then(|| p.language.clone()),
+        "location": p.location,
+    });
+    if p.is_multipart() {
+        v["subParts"] = p.children.iter().map(|c| body_part(meta, raw, c)).collect();
+        v["blobId"] = Value::Null;
+        v["size"] = 0.into();
+        v["charset"] = Value::Null;
+    } else {
+        let id = p.part_id.as_deref().unwrap_or("1");
+        v["blobId"] = format!("{}-{}", ids::blob(meta.blob), id.replace('.', "_")).into();
+        v["size"] = tresor_message::decoded_part(raw, p).len().into();
+        let default_charset = p.content_type.eq_ignore_ascii_case("text").then_some("us-ascii");
+        v["charset"] = p.param("charset").or(default_charset).map(|c| c.to_ascii_lowercase()).into();
+    }
+    v
+}
+
+fn part_list(meta: &EmailMeta, raw: &[u8], part_ids: &[String]) -> Value {
+    part_ids.iter().filter_map(|id| find(meta, id)).map(|p| body_part(meta, raw, p)).collect()
+}
+
+fn body_values(meta: &EmailMeta, raw: &[u8], want: &BodyValues) -> Value {
+    let s = &meta.summary;
+    let mut chosen: Vec<&String> = Vec::new();
+    if want.all {
+        chosen.extend(s.text_body.iter().chain(&s.html_body).chain(&s.attachments));
+    } else {
+        if want.text {
+            chosen.extend(&s.text_body);
+        }
+        if want.html {
+            chosen.extend(&s.html_body);
+        }
+    }
+    let mut out = Map::new();
+    for id in chosen {
+        if out.contains_key(id.as_str()) {
+            continue;
+        }
+        let Some(text) = find(meta, id).and_then(|p| tresor_message::decoded_text(raw, p)) else { continue };
+        let truncated = text.len() > want.max_bytes;
+        let mut end = text.len().min(want.max_bytes);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.insert(id.clone(), json!({ "value": &text[..end], "isEncodingProblem": false, "isTruncated": truncated }));
+    }
+    Value::Object(out)
 }
