@@ -40,6 +40,10 @@ pub fn parse_email(s: &str) -> Option<EmailId> {
     parse('M', s).map(EmailId)
 }
 
+pub fn parse_thread(s: &str) -> Option<u64> {
+    parse('T', s)
+}
+
 pub fn parse_mailbox(s: &str) -> Option<MailboxId> {
     parse('B', s).and_then(|n| u32::try_from(n).ok()).map(MailboxId)
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     Result,
-    account::WriteTxn,
+    account::{Account, WriteTxn},
     keys::{self, Key},
     mail::message::EmailId,
 };
@@ -37,5 +37,13 @@ impl WriteTxn<'_> {
         }
         self.put(Key::new(keys::ACC_THREAD_MEMBER).u64(thread).u64(email.0).build(), &());
         Ok(thread)
+    }
+}
+
+impl Account {
+    /// The emails of a thread, in id (arrival) order.
+    pub fn thread_members(&self, thread: u64) -> Result<Vec<EmailId>> {
+        let prefix = Key::new(keys::ACC_THREAD_MEMBER).u64(thread).build();
+        Ok(self.scan::<()>(prefix)?.into_iter().map(|(k, ())| EmailId(keys::be_u64(&k[9..]))).collect())
     }
 }
