@@ -315,6 +315,17 @@ fn email_get_serves_body_structure_and_values() {
     );
     assert_eq!(e["bodyValues"]["1.2"]["value"], "<p>Caf");
     assert!(e["preview"].as_str().unwrap().starts_with("Café au lait"));
+
+    // The attachment downloads decoded; a foreign account id is just not found.
+    let blob = e["attachments"][0]["blobId"].as_str().unwrap();
+    let (status, headers, bytes) =
+        http(server.http, "GET", &format!("/jmap/download/{account}/{blob}/r.pdf?type=application/pdf"), &[("Authorization", &auth)], b"");
+    assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.4\n"[..]));
+    assert!(headers.iter().any(|(k, v)| k == "content-type" && v == "application/pdf"));
+    let (status, _, _) = http(server.http, "GET", &format!("/jmap/download/Adeadbeef/{blob}/r.pdf"), &[("Authorization", &auth)], b"");
+    assert_eq!(status, 404);
+    let (status, _, _) = http(server.http, "GET", &format!("/jmap/download/{account}/G999/x"), &[("Authorization", &auth)], b"");
+    assert_eq!(status, 404);
 }
 
 #[test]

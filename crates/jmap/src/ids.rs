@@ -40,6 +40,10 @@ pub fn parse_email(s: &str) -> Option<EmailId> {
     parse('M', s).map(EmailId)
 }
 
+pub fn parse_blob(s: &str) -> Option<u64> {
+    parse('G', s)
+}
+
 pub fn parse_thread(s: &str) -> Option<u64> {
     parse('T', s)
 }

@@ -15,6 +15,7 @@
 //! answer `unknownMethod` / `invalidArguments`: nothing is claimed that is not
 //! done.
 
+pub mod blob;
 pub mod ids;
 mod method;
 mod refs;

@@ -213,10 +213,10 @@ fn email(id: EmailId, meta: &EmailMeta, state: &EmailState, properties: &[String
             "sentAt" => s.sent_at.map(rfc3339).into(),
             "hasAttachment" => s.has_attachment.into(),
             "preview" => s.preview.clone().into(),
-            "bodyStructure" => body_part(meta, raw.unwrap_or_default(), &s.root),
-            "textBody" => part_list(meta, raw.unwrap_or_default(), &s.text_body),
-            "htmlBody" => part_list(meta, raw.unwrap_or_default(), &s.html_body),
-            "attachments" => part_list(meta, raw.unwrap_or_default(), &s.attachments),
+            "bodyStructure" => body_part(id, meta, raw.unwrap_or_default(), &s.root),
+            "textBody" => part_list(id, meta, raw.unwrap_or_default(), &s.text_body),
+            "htmlBody" => part_list(id, meta, raw.unwrap_or_default(), &s.html_body),
+            "attachments" => part_list(id, meta, raw.unwrap_or_default(), &s.attachments),
             "bodyValues" => body_values(meta, raw.unwrap_or_default(), values),
             _ => continue,
         };
@@ -251,7 +251,7 @@ fn find<'a>(meta: &'a EmailMeta, part_id: &str) -> Option<&'a tresor_message::Bo
 }
 
 /// RFC 8621 EmailBodyPart; `size` is the decoded size, as the RFC asks.
-fn body_part(meta: &EmailMeta, raw: &[u8], p: &tresor_message::BodyPart) -> Value {
+fn body_part(email: EmailId, meta: &EmailMeta, raw: &[u8], p: &tresor_message::BodyPart) -> Value {
     let mut v = json!({
         "partId": p.part_id,
         "type": format!("{}/{}", p.content_type, p.subtype),
@@ -262,13 +262,13 @@ fn body_part(meta: &EmailMeta, raw: &[u8], p: &tresor_message::BodyPart) -> Valu
         "location": p.location,
     });
     if p.is_multipart() {
-        v["subParts"] = p.children.iter().map(|c| body_part(meta, raw, c)).collect();
+        v["subParts"] = p.children.iter().map(|c| body_part(email, meta, raw, c)).collect();
         v["blobId"] = Value::Null;
         v["size"] = 0.into();
         v["charset"] = Value::Null;
     } else {
         let id = p.part_id.as_deref().unwrap_or("1");
-        v["blobId"] = format!("{}-{}", ids::blob(meta.blob), id.replace('.', "_")).into();
+        v["blobId"] = crate::blob::part_id(email, id).into();
         v["size"] = tresor_message::decoded_part(raw, p).len().into();
         let default_charset = p.content_type.eq_ignore_ascii_case("text").then_some("us-ascii");
         v["charset"] = p.param("charset").or(default_charset).map(|c| c.to_ascii_lowercase()).into();
@@ -276,8 +276,8 @@ fn body_part(meta: &EmailMeta, raw: &[u8], p: &tresor_message::BodyPart) -> Valu
     v
 }
 
-fn part_list(meta: &EmailMeta, raw: &[u8], part_ids: &[String]) -> Value {
-    part_ids.iter().filter_map(|id| find(meta, id)).map(|p| body_part(meta, raw, p)).collect()
+fn part_list(email: EmailId, meta: &EmailMeta, raw: &[u8], part_ids: &[String]) -> Value {
+    part_ids.iter().filter_map(|id| find(meta, id)).map(|p| body_part(email, meta, raw, p)).collect()
 }
 
 fn body_values(meta: &EmailMeta, raw: &[u8], want: &BodyValues) -> Value {

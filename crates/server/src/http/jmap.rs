@@ -7,7 +7,7 @@ use super::{AppState, Conn, auth};
 use axum::{
     Extension, Router,
     body::{Body, Bytes},
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/jmap", get(session).options(preflight))
         .route("/jmap/api", axum::routing::post(api).options(preflight))
         .route("/jmap/eventsource", get(eventsource).options(preflight))
+        .route("/jmap/download/{account}/{blob}/{name}", get(download).options(preflight))
 }
 
 async fn preflight() -> Response {
@@ -138,4 +139,53 @@ async fn eventsource(
     });
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     cors(([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], Body::from_stream(stream)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadParams {
+    #[serde(rename = "type")]
+    content_type: Option<String>,
+}
+
+/// `GET /jmap/download/{accountId}/{blobId}/{name}?type=`: another account's
+/// id answers exactly like a blob that does not exist.
+async fn download(
+    State(s): State<AppState>,
+    Extension(conn): Extension<Conn>,
+    headers: HeaderMap,
+    Path((account_id, blob_id, name)): Path<(String, String, String)>,
+    Query(q): Query<DownloadParams>,
+) -> Response {
+    let record = match auth::basic(&s, &conn, &headers).await {
+        Ok(r) => r,
+        Err(r) => return cors(r),
+    };
+    if !tresor_jmap::ids::is_account(&account_id, record.account_id()) {
+        return cors((StatusCode::NOT_FOUND, "not found\n").into_response());
+    }
+    let store = s.store.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        store.account(record.account_id()).ok().and_then(|a| tresor_jmap::blob::download(&a, &blob_id))
+    })
+    .await;
+    let Ok(Some(bytes)) = bytes else {
+        return cors((StatusCode::NOT_FOUND, "not found\n").into_response());
+    };
+    // Only a plain media type: the client's `type` must not inject headers.
+    let ctype = q
+        .content_type
+        .filter(|t| t.len() < 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || "/+.-".contains(c)))
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let safe_name: String = name.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').collect();
+    cors(
+        (
+            [
+                (header::CONTENT_TYPE, ctype),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe_name}\"")),
+                (header::CACHE_CONTROL, "private, immutable, max-age=31536000".into()),
+            ],
+            bytes,
+        )
+            .into_response(),
+    )
 }

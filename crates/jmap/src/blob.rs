@@ -1,0 +1,28 @@
+//! Blob downloads. `G<blob>` is a whole stored message; `P<email>-<part>` one
+//! MIME part of an email (transfer-decoded), as Email/get names them. Blob ids
+//! live in the account's own keyspace, so another account's id, or one that
+//! does not exist, is simply not found.
+
+use crate::ids;
+use tresor_store::{Account, mail::EmailId};
+
+/// The blob id of one part of an email (`1.2` is written `1_2`: ids allow no dots).
+pub fn part_id(email: EmailId, part: &str) -> String {
+    format!("P{:x}-{}", email.0, part.replace('.', "_"))
+}
+
+/// The bytes of `blob_id` in `account`, or None.
+pub fn download(account: &Account, blob_id: &str) -> Option<Vec<u8>> {
+    if let Some(rest) = blob_id.strip_prefix('P') {
+        let (email, part) = rest.split_once('-')?;
+        let email = ids::parse_email(&format!("M{email}"))?;
+        let meta = account.email_meta(email).ok()??;
+        let part = meta.summary.part(&tresor_message::parse_path(&part.replace('_', "."))?)?;
+        if part.is_multipart() {
+            return None;
+        }
+        let raw = account.read_blob(meta.blob).ok()?;
+        return Some(tresor_message::decoded_part(&raw, part));
+    }
+    account.read_blob(ids::parse_blob(blob_id)?).ok()
+}
