@@ -385,3 +385,24 @@ fn mailboxes_are_created_renamed_and_destroyed_and_threads_group_replies() {
     );
     assert_eq!(r["methodResponses"][0][1]["destroyed"], json!([clients, work]));
 }
+
+#[test]
+fn quota_get_reports_the_account_quota_and_usage() {
+    let s = Setup::new();
+    s.create("q@example.com", &["--quota", "1M"]);
+    let server = s.start();
+    let auth = basic("q@example.com", "secret");
+    let mut c = Lmtp::connect(server.lmtp);
+    assert!(c.deliver("x@example.org", &["q@example.com"], b"Subject: q\r\n\r\nq\r\n")[0].starts_with("250"));
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let session: Value = serde_json::from_slice(&body).unwrap();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:quota"].as_str().unwrap().to_owned();
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:quota"], "methodCalls": [["Quota/get", {"accountId": account, "ids": null}, "0"]]}),
+    );
+    let q = &r["methodResponses"][0][1]["list"][0];
+    assert_eq!((q["resourceType"].as_str(), q["hardLimit"].as_u64()), (Some("octets"), Some(1 << 20)));
+    assert!(q["used"].as_u64().unwrap() > 0);
+}

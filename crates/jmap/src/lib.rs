@@ -27,6 +27,7 @@ pub use request::{Problem, process};
 /// The capabilities this server speaks.
 pub const CORE: &str = "urn:ietf:params:jmap:core";
 pub const MAIL: &str = "urn:ietf:params:jmap:mail";
+pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 
 /// Limits advertised in the session and enforced by [`process`].
 pub struct Limits {

@@ -2,7 +2,7 @@
 //! (RFC 7807 bodies), then each method call in order, with result references
 //! resolved and method-level errors in place of responses.
 
-use crate::{CORE, LIMITS, MAIL, method, refs};
+use crate::{CORE, LIMITS, MAIL, QUOTA, method, refs};
 use serde_json::{Map, Value, json};
 use tresor_store::Account;
 
@@ -84,7 +84,7 @@ pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
-    if let Some(unknown) = using.iter().find(|c| *c != CORE && *c != MAIL) {
+    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA].contains(&c.as_str())) {
         return Err(Problem::UnknownCapability(unknown.clone()));
     }
     let calls =

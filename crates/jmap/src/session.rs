@@ -1,6 +1,6 @@
 //! The JMAP session resource (RFC 8620 section 2), with absolute URLs.
 
-use crate::{CORE, LIMITS, MAIL, ids};
+use crate::{CORE, LIMITS, MAIL, QUOTA, ids};
 use serde_json::{Value, json};
 use tresor_store::directory::{AccountRecord, AccountState};
 
@@ -24,6 +24,7 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
                 "collationAlgorithms": ["i;ascii-casemap", "i;octet"],
             },
             MAIL: {},
+            QUOTA: {},
         },
         "accounts": {
             account.clone(): {
@@ -32,6 +33,7 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
                 "isReadOnly": read_only,
                 "accountCapabilities": {
                     CORE: {},
+                    QUOTA: {},
                     MAIL: {
                         "maxMailboxesPerEmail": null,
                         "maxMailboxDepth": null,
@@ -43,7 +45,7 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
                 },
             },
         },
-        "primaryAccounts": { CORE: account.clone(), MAIL: account },
+        "primaryAccounts": { CORE: account.clone(), MAIL: account.clone(), QUOTA: account },
         "username": record.login,
         "apiUrl": format!("{base}/jmap/api"),
         "downloadUrl": format!("{base}/jmap/download/{{accountId}}/{{blobId}}/{{name}}?type={{type}}"),

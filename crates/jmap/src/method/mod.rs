@@ -5,6 +5,7 @@ mod email;
 mod email_set;
 mod mailbox;
 mod mailbox_set;
+mod quota;
 mod thread;
 
 use crate::{
@@ -17,6 +18,7 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
     let mail = ctx.using.iter().any(|c| c == MAIL);
     match name {
         "Core/echo" => Ok(Value::Object(args)),
+        "Quota/get" if ctx.using.iter().any(|c| c == crate::QUOTA) => quota::get(ctx, &args),
         "Mailbox/get" if mail => mailbox::get(ctx, &args),
         "Email/query" if mail => email::query(ctx, &args),
         "Email/get" if mail => email::get(ctx, &args),

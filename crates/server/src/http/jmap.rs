@@ -16,7 +16,12 @@ use axum::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/.well-known/jmap", get(session).options(preflight))
-        .route("/jmap/api", axum::routing::post(api).options(preflight))
+        .route(
+            "/jmap/api",
+            axum::routing::post(api)
+                .options(preflight)
+                .layer(axum::extract::DefaultBodyLimit::max(tresor_jmap::LIMITS.max_size_request + 1)),
+        )
         .route("/jmap/eventsource", get(eventsource).options(preflight))
         .route("/jmap/download/{account}/{blob}/{name}", get(download).options(preflight))
 }
