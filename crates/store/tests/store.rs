@@ -567,3 +567,37 @@ fn the_audit_log_is_pruned_by_age() {
     assert_eq!(left.len(), 1, "only the newer event is kept");
     assert_eq!(left[0].0, NOW + 5);
 }
+
+#[test]
+fn metadata_entries_and_the_retention_entry() {
+    use tresor_store::mail::metadata::RETENTION_ENTRY;
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "md@example.com", &[]);
+    let a = account_of(&store, "md@example.com");
+    let trash = a.mailbox_by_role(Role::Trash).unwrap().unwrap().id;
+    a.set_metadata(Some(MailboxId::INBOX), "/private/comment", Some(b"my inbox")).unwrap();
+    a.set_metadata(None, "/private/vendor/x/theme", Some(b"dark")).unwrap();
+    assert_eq!(
+        a.metadata(Some(MailboxId::INBOX), "/private/Comment").unwrap().as_deref(),
+        Some(&b"my inbox"[..]),
+        "names are case-insensitive"
+    );
+    assert_eq!(a.metadata(Some(trash), "/private/comment").unwrap(), None);
+    assert!(a.set_metadata(None, "nonsense", Some(b"x")).is_err());
+    assert!(a.set_metadata(None, "/private/a*b", Some(b"x")).is_err());
+
+    // The retention entry is the retention setting itself.
+    assert_eq!(a.metadata(Some(trash), RETENTION_ENTRY).unwrap().as_deref(), Some(&b"30"[..]));
+    a.set_metadata(Some(trash), RETENTION_ENTRY, Some(b"7")).unwrap();
+    assert_eq!(a.mailbox(trash).unwrap().unwrap().retention_days, Some(7));
+    a.set_metadata(None, RETENTION_ENTRY, Some(b"365")).unwrap();
+    assert_eq!(a.settings().unwrap().retention_days, Some(365));
+    assert!(a.set_metadata(None, RETENTION_ENTRY, Some(b"a week")).is_err());
+    let entries = a.metadata_entries(None).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["/private/vendor/tresor/retention-days", "/private/vendor/x/theme"]
+    );
+    a.set_metadata(Some(MailboxId::INBOX), "/private/comment", None).unwrap();
+    assert_eq!(a.metadata(Some(MailboxId::INBOX), "/private/comment").unwrap(), None);
+}

@@ -6,6 +6,7 @@
 pub mod blob;
 pub mod mailbox;
 pub mod message;
+pub mod metadata;
 pub mod ops;
 pub mod retention;
 mod thread;
