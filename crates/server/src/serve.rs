@@ -158,6 +158,12 @@ async fn lifecycle_loop(store: Arc<Store>, config: Arc<Config>) {
 }
 
 fn run_due_purges(store: &Store, config: &Config) -> Result<()> {
+    // Keys of accounts nobody used for a while leave memory (and their shard
+    // may close); they are unwrapped again on the next use.
+    let evicted = store.evict_idle(Duration::from_secs(600));
+    if evicted > 0 {
+        tracing::debug!(evicted, "idle account keys dropped");
+    }
     let now = tresor_types::time::now();
     let mut reports = store.resume_purges(now)?;
     for id in store.due_purges(now)? {

@@ -97,7 +97,8 @@ pub struct Store {
     pub(crate) dir_key: DataKey,
     pub(crate) config: StoreConfig,
     pub(crate) guard: Arc<Guard>,
-    accounts: Mutex<HashMap<AccountId, Arc<Account>>>,
+    /// Unlocked accounts, with when each was last handed out.
+    accounts: Mutex<HashMap<AccountId, (Arc<Account>, std::time::Instant)>>,
     /// Serialises account creation, rename of addresses and purge bookkeeping.
     pub(crate) directory_lock: Mutex<()>,
 }
@@ -131,7 +132,8 @@ impl Store {
 
     /// The unlocked account: from the cache, or by unwrapping its key.
     pub fn account(&self, id: AccountId) -> Result<Arc<Account>> {
-        if let Some(a) = self.accounts.lock().unwrap().get(&id) {
+        if let Some((a, used)) = self.accounts.lock().unwrap().get_mut(&id) {
+            *used = std::time::Instant::now();
             return Ok(a.clone());
         }
         let record = self.record(id)?.ok_or(Error::NoAccount)?;
@@ -139,31 +141,40 @@ impl Store {
         let db = self.engine.shard(record.shard)?;
         let account = Arc::new(Account::load(id, key, db, self.guard.clone(), Policy::of(&record))?);
         let mut cache = self.accounts.lock().unwrap();
-        if let Some(existing) = cache.get(&id) {
+        if let Some((existing, _)) = cache.get(&id) {
             return Ok(existing.clone());
         }
         if cache.len() >= self.config.key_cache {
             // Evict idle handles only: one in use must keep receiving policy updates.
             let idle: Vec<AccountId> =
-                cache.iter().filter(|(_, a)| Arc::strong_count(a) == 1).map(|(k, _)| *k).take(cache.len() / 8 + 1).collect();
+                cache.iter().filter(|(_, (a, _))| Arc::strong_count(a) == 1).map(|(k, _)| *k).take(cache.len() / 8 + 1).collect();
             for k in idle {
                 cache.remove(&k);
             }
         }
-        cache.insert(id, account.clone());
+        cache.insert(id, (account.clone(), std::time::Instant::now()));
         Ok(account)
+    }
+
+    /// Drops cached handles nobody holds and nobody asked for in `idle`: their
+    /// keys are zeroized and their shard may close. Returns how many went.
+    pub fn evict_idle(&self, idle: std::time::Duration) -> usize {
+        let mut cache = self.accounts.lock().unwrap();
+        let before = cache.len();
+        cache.retain(|_, (a, used)| Arc::strong_count(a) > 1 || used.elapsed() < idle);
+        before - cache.len()
     }
 
     /// Pushes a changed directory record (state, quota) into a cached handle.
     pub(crate) fn refresh_policy(&self, record: &AccountRecord) {
-        if let Some(a) = self.accounts.lock().unwrap().get(&AccountId(record.id)) {
+        if let Some((a, _)) = self.accounts.lock().unwrap().get(&AccountId(record.id)) {
             a.set_policy(Policy::of(record));
         }
     }
 
     /// Drops a cached handle: its key is zeroized once no caller holds it.
     pub(crate) fn evict(&self, id: AccountId) {
-        if let Some(a) = self.accounts.lock().unwrap().remove(&id) {
+        if let Some((a, _)) = self.accounts.lock().unwrap().remove(&id) {
             a.retire();
         }
     }

@@ -601,3 +601,18 @@ fn metadata_entries_and_the_retention_entry() {
     a.set_metadata(Some(MailboxId::INBOX), "/private/comment", None).unwrap();
     assert_eq!(a.metadata(Some(MailboxId::INBOX), "/private/comment").unwrap(), None);
 }
+
+#[test]
+fn idle_account_handles_are_evicted_and_their_keys_dropped() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine, master(), config()).unwrap();
+    create(&store, "i1@example.com", &[]);
+    create(&store, "i2@example.com", &[]);
+    let held = account_of(&store, "i1@example.com");
+    drop(account_of(&store, "i2@example.com"));
+    assert_eq!(store.evict_idle(std::time::Duration::from_secs(3600)), 0, "recently used handles stay");
+    assert_eq!(store.evict_idle(std::time::Duration::ZERO), 1, "only the handle nobody holds goes");
+    // An evicted account unlocks again on demand.
+    assert_eq!(account_of(&store, "i2@example.com").counters().messages, 0);
+    drop(held);
+}
