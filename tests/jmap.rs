@@ -406,3 +406,49 @@ fn quota_get_reports_the_account_quota_and_usage() {
     assert_eq!((q["resourceType"].as_str(), q["hardLimit"].as_u64()), (Some("octets"), Some(1 << 20)));
     assert!(q["used"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn email_query_filters_by_text_headers_keywords_and_operators() {
+    let s = Setup::new();
+    s.create("f@example.com", &[]);
+    let server = s.start();
+    let auth = basic("f@example.com", "secret");
+    let mut c = Lmtp::connect(server.lmtp);
+    let msgs = [
+        "From: Alice <alice@example.org>\r\nSubject: lunch\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nLe d=C3=A9jeuner est pr=C3=AAt\r\n",
+        "From: Bob <bob@example.org>\r\nSubject: report\r\n\r\nquarterly numbers attached\r\n",
+        "From: Alice <alice@example.org>\r\nSubject: dinner\r\n\r\nsee you at eight\r\n",
+    ];
+    for m in msgs {
+        assert!(c.deliver("x@example.org", &["f@example.com"], m.as_bytes())[0].starts_with("250"));
+    }
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let account =
+        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let query = |filter: Value| -> Vec<String> {
+        let (_, r) = api(
+            server.http,
+            &auth,
+            &json!({"using": using, "methodCalls": [
+                ["Email/query", {"accountId": account, "filter": filter, "sort": [{"property": "receivedAt"}]}, "q"],
+                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+            ]}),
+        );
+        r["methodResponses"][1][1]["list"].as_array().unwrap_or(&vec![]).iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(query(json!({"text": "DÉJEUNER"})), ["lunch"], "decoded quoted-printable UTF-8, case-insensitive");
+    assert_eq!(query(json!({"body": "quarterly"})), ["report"]);
+    assert_eq!(query(json!({"from": "alice"})), ["lunch", "dinner"]);
+    assert_eq!(query(json!({"subject": "quarterly"})), Vec::<String>::new(), "subject only");
+    assert_eq!(query(json!({"operator": "NOT", "conditions": [{"from": "alice"}]})), ["report"]);
+    assert_eq!(query(json!({"operator": "OR", "conditions": [{"subject": "lunch"}, {"subject": "report"}]})), ["lunch", "report"]);
+    assert_eq!(query(json!({"after": "2000-01-01T00:00:00Z", "before": "2000-01-02T00:00:00Z"})), Vec::<String>::new());
+    assert_eq!(query(json!({"notKeyword": "$seen", "from": "bob"})), ["report"]);
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "filter": {"header": ["X-Spam"]}}, "q"]]}),
+    );
+    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedFilter");
+}

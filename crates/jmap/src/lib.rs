@@ -9,7 +9,8 @@
 //! Implemented so far: the session object, RFC 8620 request processing (result
 //! references with JSON pointers, the standard request- and method-level
 //! errors), `Core/echo`, `Mailbox/get|changes|set`, `Thread/get`,
-//! `Email/query` (`inMailbox`; sort by `receivedAt`), `Email/get` (metadata,
+//! `Email/query` (every filter condition but `header` and the thread-keyword
+//! ones, AND/OR/NOT; sort by `receivedAt`), `Email/get` (metadata,
 //! body structure and values), `Email/changes`, and `Email/set` updates
 //! (keywords, mailboxIds) and destroys. Methods and properties not listed
 //! answer `unknownMethod` / `invalidArguments`: nothing is claimed that is not

@@ -70,18 +70,9 @@ const DEFAULT: &[&str] = &[
 
 pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let filter = args.get("filter").and_then(Value::as_object);
-    let mailbox = match filter {
-        None => None,
-        Some(f) => {
-            if let Some(k) = f.keys().find(|k| *k != "inMailbox") {
-                return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {k:?} is not supported yet")) });
-            }
-            match f.get("inMailbox").and_then(Value::as_str) {
-                Some(id) => Some(ids::parse_mailbox(id).ok_or_else(|| MethodError::invalid("inMailbox: no such mailbox"))?),
-                None => None,
-            }
-        }
+    let filter = match args.get("filter") {
+        None | Some(Value::Null) => None,
+        Some(f) => Some(super::filter::parse(f)?),
     };
     let mut ascending = false;
     if let Some(sort) = args.get("sort").and_then(Value::as_array) {
@@ -95,9 +86,10 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
     if args.get("collapseThreads").and_then(Value::as_bool) == Some(true) {
         return Err(MethodError::invalid("collapseThreads is not supported yet"));
     }
-    // (receivedAt, id) for every message in scope.
+    // (receivedAt, id) for every message in scope: one mailbox when the
+    // filter names one at the top, else all of them.
     let mut found: Vec<(i64, EmailId)> = Vec::new();
-    let mailboxes = match mailbox {
+    let mailboxes = match filter.as_ref().and_then(super::filter::top_mailbox) {
         Some(m) => {
             if ctx.account.mailbox(m)?.is_none() {
                 return Err(MethodError::invalid("inMailbox: no such mailbox"));
@@ -111,6 +103,15 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
     }
     found.sort();
     found.dedup_by_key(|(_, id)| *id);
+    if let Some(f) = &filter {
+        let mut kept = Vec::with_capacity(found.len());
+        for (at, id) in found {
+            if super::filter::Candidate::new(ctx, id, at).matches(f)? {
+                kept.push((at, id));
+            }
+        }
+        found = kept;
+    }
     if !ascending {
         found.reverse();
     }

@@ -3,6 +3,7 @@
 mod changes;
 mod email;
 mod email_set;
+mod filter;
 mod mailbox;
 mod mailbox_set;
 mod quota;

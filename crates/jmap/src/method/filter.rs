@@ -1,0 +1,219 @@
+//! Email/query filters (RFC 8621 section 4.4.1): conditions and AND/OR/NOT
+//! operators, evaluated per message. Text conditions decode the message on
+//! the fly (charset-aware, over decoded MIME parts) — correct, but linear in the
+//! mailbox size until a sealed search index exists.
+
+use crate::{
+    ids,
+    request::{Ctx, MethodError},
+};
+use serde_json::Value;
+use tresor_message::{SearchHeader, TextSource};
+use tresor_store::mail::{EmailId, EmailMeta, EmailState, MailboxId};
+
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Vec<Filter>),
+    InMailbox(MailboxId),
+    InMailboxOtherThan(Vec<MailboxId>),
+    Before(i64),
+    After(i64),
+    MinSize(u64),
+    MaxSize(u64),
+    HasKeyword(String),
+    NotKeyword(String),
+    HasAttachment(bool),
+    Text(Where, String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Where {
+    Anywhere,
+    Body,
+    Header(SearchHeader),
+}
+
+fn date(v: &Value) -> Result<i64, MethodError> {
+    let s = v.as_str().ok_or_else(|| MethodError::invalid("dates are UTCDate strings"))?;
+    parse_utc(s).ok_or_else(|| MethodError::invalid(format!("not a UTCDate: {s:?}")))
+}
+
+/// `2026-11-23T22:46:10Z` -> unix seconds.
+fn parse_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d, hh, mm, ss) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+pub fn parse(v: &Value) -> Result<Filter, MethodError> {
+    let obj = v.as_object().ok_or_else(|| MethodError::invalid("a filter is an object"))?;
+    if let Some(op) = obj.get("operator") {
+        let conditions = obj
+            .get("conditions")
+            .and_then(Value::as_array)
+            .ok_or_else(|| MethodError::invalid("an operator needs conditions"))?
+            .iter()
+            .map(parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        return match op.as_str() {
+            Some("AND") => Ok(Filter::And(conditions)),
+            Some("OR") => Ok(Filter::Or(conditions)),
+            Some("NOT") => Ok(Filter::Not(conditions)),
+            _ => Err(MethodError::invalid("operator must be AND, OR or NOT")),
+        };
+    }
+    let mut all = Vec::new();
+    for (k, v) in obj {
+        let text = |w: Where| -> Result<Filter, MethodError> {
+            Ok(Filter::Text(w, v.as_str().ok_or_else(|| MethodError::invalid(format!("{k} must be a string")))?.to_lowercase()))
+        };
+        let mailbox = |v: &Value| {
+            ids::parse_mailbox(v.as_str().unwrap_or_default()).ok_or_else(|| MethodError::invalid(format!("{k}: no such mailbox")))
+        };
+        all.push(match k.as_str() {
+            "inMailbox" => Filter::InMailbox(mailbox(v)?),
+            "inMailboxOtherThan" => Filter::InMailboxOtherThan(
+                v.as_array().ok_or_else(|| MethodError::invalid("inMailboxOtherThan"))?.iter().map(mailbox).collect::<Result<_, _>>()?,
+            ),
+            "before" => Filter::Before(date(v)?),
+            "after" => Filter::After(date(v)?),
+            "minSize" => Filter::MinSize(v.as_u64().ok_or_else(|| MethodError::invalid("minSize"))?),
+            "maxSize" => Filter::MaxSize(v.as_u64().ok_or_else(|| MethodError::invalid("maxSize"))?),
+            "hasKeyword" => Filter::HasKeyword(v.as_str().ok_or_else(|| MethodError::invalid("hasKeyword"))?.to_ascii_lowercase()),
+            "notKeyword" => Filter::NotKeyword(v.as_str().ok_or_else(|| MethodError::invalid("notKeyword"))?.to_ascii_lowercase()),
+            "hasAttachment" => Filter::HasAttachment(v.as_bool().ok_or_else(|| MethodError::invalid("hasAttachment"))?),
+            "text" => text(Where::Anywhere)?,
+            "body" => text(Where::Body)?,
+            "from" => text(Where::Header(SearchHeader::From))?,
+            "to" => text(Where::Header(SearchHeader::To))?,
+            "cc" => text(Where::Header(SearchHeader::Cc))?,
+            "bcc" => text(Where::Header(SearchHeader::Bcc))?,
+            "subject" => text(Where::Header(SearchHeader::Subject))?,
+            other => {
+                return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {other:?} is not supported yet")) });
+            }
+        });
+    }
+    Ok(Filter::And(all))
+}
+
+/// One message under evaluation; its decoded text is computed at most once.
+pub struct Candidate<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub email: EmailId,
+    pub received_at: i64,
+    meta: Option<EmailMeta>,
+    state: Option<EmailState>,
+    text: Option<Vec<(TextSource, String)>>,
+}
+
+impl<'a> Candidate<'a> {
+    pub fn new(ctx: &'a Ctx<'a>, email: EmailId, received_at: i64) -> Self {
+        Candidate { ctx, email, received_at, meta: None, state: None, text: None }
+    }
+
+    fn meta(&mut self) -> Result<&EmailMeta, MethodError> {
+        if self.meta.is_none() {
+            self.meta = Some(self.ctx.account.email_meta(self.email)?.ok_or_else(|| MethodError::new("serverFail"))?);
+        }
+        Ok(self.meta.as_ref().expect("just loaded"))
+    }
+
+    fn state(&mut self) -> Result<&EmailState, MethodError> {
+        if self.state.is_none() {
+            self.state = Some(self.ctx.account.email_state(self.email)?.ok_or_else(|| MethodError::new("serverFail"))?);
+        }
+        Ok(self.state.as_ref().expect("just loaded"))
+    }
+
+    fn text(&mut self) -> Result<&[(TextSource, String)], MethodError> {
+        if self.text.is_none() {
+            let meta = self.meta()?.clone();
+            let raw = self.ctx.account.read_blob(meta.blob)?;
+            self.text = Some(tresor_message::text_for_search(&raw, &meta.summary).map(|(w, t)| (w, t.to_lowercase())).collect());
+        }
+        Ok(self.text.as_deref().expect("just computed"))
+    }
+
+    pub fn matches(&mut self, f: &Filter) -> Result<bool, MethodError> {
+        Ok(match f {
+            Filter::And(all) => {
+                for c in all {
+                    if !self.matches(c)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Filter::Or(any) => {
+                for c in any {
+                    if self.matches(c)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Filter::Not(none) => {
+                for c in none {
+                    if self.matches(c)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Filter::InMailbox(m) => self.state()?.mailboxes.iter().any(|(x, _)| x == m),
+            Filter::InMailboxOtherThan(ms) => self.state()?.mailboxes.iter().any(|(x, _)| !ms.contains(x)),
+            Filter::Before(t) => self.received_at < *t,
+            Filter::After(t) => self.received_at >= *t,
+            Filter::MinSize(n) => self.meta()?.size >= *n,
+            Filter::MaxSize(n) => self.meta()?.size < *n,
+            Filter::HasKeyword(k) => self.state()?.keywords.contains(k),
+            Filter::NotKeyword(k) => !self.state()?.keywords.contains(k),
+            Filter::HasAttachment(b) => self.meta()?.summary.has_attachment == *b,
+            Filter::Text(w, needle) => self.text()?.iter().any(|(src, t)| {
+                let place = match (w, src) {
+                    (Where::Anywhere, _) => true,
+                    (Where::Body, TextSource::Body) => true,
+                    (Where::Header(h), TextSource::Header(s)) => h == s,
+                    _ => false,
+                };
+                place && t.contains(needle.as_str())
+            }),
+        })
+    }
+}
+
+/// The mailbox an `inMailbox` at the top level names, to narrow the scan.
+pub fn top_mailbox(f: &Filter) -> Option<MailboxId> {
+    match f {
+        Filter::InMailbox(m) => Some(*m),
+        Filter::And(all) => all.iter().find_map(top_mailbox),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::parse_utc("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(super::parse_utc("2026-11-23T22:46:40Z"), Some(1_795_474_000));
+        assert_eq!(super::parse_utc("2026-13-01T00:00:00Z"), None);
+        assert_eq!(super::parse_utc("2026-11-23 22:46:40Z"), None);
+    }
+}
