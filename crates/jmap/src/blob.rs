@@ -24,5 +24,8 @@ pub fn download(account: &Account, blob_id: &str) -> Option<Vec<u8>> {
         let raw = account.read_blob(meta.blob).ok()?;
         return Some(tresor_message::decoded_part(&raw, part));
     }
+    if let Some(upload) = ids::parse_upload(blob_id) {
+        return account.read_upload(upload).ok()?;
+    }
     account.read_blob(ids::parse_blob(blob_id)?).ok()
 }

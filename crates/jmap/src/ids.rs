@@ -40,6 +40,15 @@ pub fn parse_email(s: &str) -> Option<EmailId> {
     parse('M', s).map(EmailId)
 }
 
+/// An uploaded blob not yet made into a message.
+pub fn upload(id: u64) -> String {
+    format!("U{id:x}")
+}
+
+pub fn parse_upload(s: &str) -> Option<u64> {
+    parse('U', s)
+}
+
 pub fn parse_blob(s: &str) -> Option<u64> {
     parse('G', s)
 }

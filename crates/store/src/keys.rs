@@ -26,6 +26,7 @@ pub const ACC_CHANGE: u8 = 0x09;
 pub const ACC_THREAD_MEMBER: u8 = 0x0A;
 pub const ACC_SETTINGS: u8 = 0x0B;
 pub const ACC_METADATA: u8 = 0x0C;
+pub const ACC_UPLOAD: u8 = 0x0D;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

@@ -40,7 +40,7 @@ fn date(v: &Value) -> Result<i64, MethodError> {
 }
 
 /// `2026-11-23T22:46:10Z` -> unix seconds.
-fn parse_utc(s: &str) -> Option<i64> {
+pub fn parse_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
         return None;

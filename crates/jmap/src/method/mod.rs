@@ -4,6 +4,7 @@ mod changes;
 mod email;
 mod email_set;
 mod filter;
+mod import;
 mod mailbox;
 mod mailbox_set;
 mod quota;
@@ -25,6 +26,7 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "Email/get" if mail => email::get(ctx, &args),
         "Email/changes" if mail => changes::emails(ctx, &args),
         "Email/set" if mail => email_set::set(ctx, &args),
+        "Email/import" if mail => import::import(ctx, &args),
         "Thread/get" if mail => thread::get(ctx, &args),
         "Mailbox/set" if mail => mailbox_set::set(ctx, &args),
         "Mailbox/changes" if mail => changes::mailboxes(ctx, &args),

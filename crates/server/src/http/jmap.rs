@@ -24,6 +24,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/jmap/eventsource", get(eventsource).options(preflight))
         .route("/jmap/download/{account}/{blob}/{name}", get(download).options(preflight))
+        .route(
+            "/jmap/upload/{account}",
+            axum::routing::post(upload).options(preflight).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
 }
 
 async fn preflight() -> Response {
@@ -193,4 +197,44 @@ async fn download(
         )
             .into_response(),
     )
+}
+
+/// Advertised as `maxSizeUpload`; larger bodies are refused while they arrive.
+const MAX_UPLOAD: usize = 50_000_000;
+
+/// `POST /jmap/upload/{accountId}`: the body is held in memory until it is
+/// sealed into the account's keyspace (never a plaintext temp file).
+async fn upload(
+    State(s): State<AppState>,
+    Extension(conn): Extension<Conn>,
+    headers: HeaderMap,
+    Path(account_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let record = match auth::basic(&s, &conn, &headers).await {
+        Ok(r) => r,
+        Err(r) => return cors(r),
+    };
+    if !tresor_jmap::ids::is_account(&account_id, record.account_id()) {
+        return cors((StatusCode::NOT_FOUND, "not found\n").into_response());
+    }
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_owned();
+    let size = body.len();
+    let store = s.store.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        let account = store.account(record.account_id())?;
+        account.check_quota(size as u64)?;
+        account.put_upload(&body, tresor_types::time::now())
+    })
+    .await;
+    match stored {
+        Ok(Ok(blob)) => json(
+            StatusCode::CREATED,
+            &serde_json::json!({ "accountId": account_id, "blobId": tresor_jmap::ids::upload(blob), "type": ctype, "size": size }),
+            "application/json",
+        ),
+        Ok(Err(tresor_store::Error::OverQuota(_))) => cors((StatusCode::PAYLOAD_TOO_LARGE, "over quota\n").into_response()),
+        Ok(Err(tresor_store::Error::NotActive)) => cors((StatusCode::FORBIDDEN, "the account is read-only\n").into_response()),
+        _ => cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
 }

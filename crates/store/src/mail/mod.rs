@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod ops;
 pub mod retention;
 mod thread;
+pub mod upload;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxPatch, Role};
 pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage, UidEntry};

@@ -66,7 +66,9 @@ impl Account {
                 report.mailboxes.push((mailbox.name.clone(), n));
             }
         }
-        if report.expunged > 0 {
+        // Uploads nobody made a message of within a day leave with the sweep.
+        let expired = self.expire_uploads(now - 86_400)?;
+        if report.expunged > 0 || expired > 0 {
             // Deleted values leave the SSTs, the blob files and the WAL.
             self.db.compact(Some(&self.ks))?;
         }
