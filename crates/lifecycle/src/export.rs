@@ -172,14 +172,7 @@ fn write_tar(account: &Account, out: impl Write, now: i64, mut progress: impl Fn
 }
 
 fn mailbox_settings(m: &Mailbox) -> MailboxSettings {
-    let role = m.role.map(|r| match r {
-        Role::Inbox => "inbox",
-        Role::Drafts => "drafts",
-        Role::Sent => "sent",
-        Role::Junk => "junk",
-        Role::Trash => "trash",
-        Role::Archive => "archive",
-    });
+    let role = m.role.map(Role::name);
     MailboxSettings { name: m.name.clone(), role, subscribed: m.subscribed, retention_days: m.retention_days }
 }
 

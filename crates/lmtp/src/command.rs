@@ -40,7 +40,7 @@ pub(crate) enum Command {
     Vrfy,
     Help,
     /// An SMTP verb this server does not offer (EXPN, STARTTLS, AUTH, ...).
-    NotImplemented,
+    NotOffered,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub(crate) fn parse(line: &[u8]) -> Result<Command, ParseError> {
     } else if is("HELP") {
         Ok(Command::Help)
     } else if ["EXPN", "TURN", "ETRN", "ATRN", "AUTH", "STARTTLS", "BURL"].iter().any(|name| is(name)) {
-        Ok(Command::NotImplemented)
+        Ok(Command::NotOffered)
     } else {
         Err(ParseError::Unrecognized)
     }
@@ -384,7 +384,7 @@ mod tests {
         assert_eq!(mail("DATA "), Ok(Command::Data));
         assert_eq!(mail("DATA x"), Err(ParseError::Invalid(reply::DATA_SYNTAX)));
         assert_eq!(mail("NOOP anything"), Ok(Command::Noop));
-        assert_eq!(mail("EXPN list"), Ok(Command::NotImplemented));
+        assert_eq!(mail("EXPN list"), Ok(Command::NotOffered));
         assert_eq!(mail(""), Err(ParseError::Unrecognized));
         assert_eq!(parse(b"\xffQUIT"), Err(ParseError::Unrecognized));
     }

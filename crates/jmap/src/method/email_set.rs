@@ -3,35 +3,20 @@
 //! operations IMAP STORE, COPY, MOVE and EXPUNGE use. Creating emails is not
 //! implemented yet and is refused as a whole, so nothing half-happens.
 
-use super::{account_id, state};
+use super::{account_id, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use tresor_store::{
-    directory::AccountState,
-    mail::{EmailId, KeywordOp, MailboxId},
-};
-
-fn set_error(kind: &str, description: impl Into<String>) -> Value {
-    json!({ "type": kind, "description": description.into() })
-}
+use tresor_store::mail::{EmailId, KeywordOp, MailboxId};
 
 pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let old_state = state(ctx);
-    if let Some(expected) = args.get("ifInState").and_then(Value::as_str)
-        && expected != old_state
-    {
-        return Err(MethodError::new("stateMismatch"));
-    }
+    let old_state = super::writable_state(ctx, args)?;
     if args.get("create").and_then(Value::as_object).is_some_and(|c| !c.is_empty()) {
         return Err(MethodError::invalid("Email/set create is not supported yet"));
-    }
-    if ctx.account.policy().state != AccountState::Active {
-        return Err(MethodError::new("forbidden"));
     }
     let mut updated = Map::new();
     let mut not_updated = Map::new();

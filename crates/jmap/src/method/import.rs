@@ -2,7 +2,7 @@
 //! mailboxes, parsed once like a delivery, through the same append path; the
 //! upload is deleted once the message exists.
 
-use super::{account_id, state};
+use super::{account_id, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
@@ -10,25 +10,12 @@ use crate::{
 use serde_json::{Map, Value, json};
 use tresor_store::{
     Error as StoreError,
-    directory::AccountState,
     mail::{MailboxId, NewMessage},
 };
 
-fn set_error(kind: &str, description: impl Into<String>) -> Value {
-    json!({ "type": kind, "description": description.into() })
-}
-
 pub fn import(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let old_state = state(ctx);
-    if let Some(expected) = args.get("ifInState").and_then(Value::as_str)
-        && expected != old_state
-    {
-        return Err(MethodError::new("stateMismatch"));
-    }
-    if ctx.account.policy().state != AccountState::Active {
-        return Err(MethodError::new("forbidden"));
-    }
+    let old_state = super::writable_state(ctx, args)?;
     let emails = args.get("emails").and_then(Value::as_object).ok_or_else(|| MethodError::invalid("emails must be an object"))?;
     let (mut created, mut not_created) = (Map::new(), Map::new());
     for (cid, spec) in emails {

@@ -56,7 +56,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                 "id" => ids::mailbox(m.id).into(),
                 "name" => m.name.rsplit('/').next().unwrap_or(&m.name).into(),
                 "parentId" => parent(m, &mailboxes),
-                "role" => m.role.map(role).into(),
+                "role" => m.role.map(Role::name).into(),
                 "sortOrder" => m.sort_order.into(),
                 "totalEmails" => counts.map(|c| c.0).into(),
                 "unreadEmails" => counts.map(|c| c.1).into(),
@@ -78,17 +78,6 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         list.push(Value::Object(obj));
     }
     Ok(json!({ "accountId": account_id, "state": state(ctx), "list": list, "notFound": not_found }))
-}
-
-pub fn role(r: Role) -> &'static str {
-    match r {
-        Role::Inbox => "inbox",
-        Role::Drafts => "drafts",
-        Role::Sent => "sent",
-        Role::Junk => "junk",
-        Role::Trash => "trash",
-        Role::Archive => "archive",
-    }
 }
 
 fn parent(m: &Mailbox, all: &[Mailbox]) -> Value {

@@ -3,7 +3,7 @@
 //! sortOrder), destroy (onDestroyRemoveEmails). Creation ids can be referenced
 //! as `#creationId` in a later parentId of the same call.
 
-use super::{account_id, state};
+use super::{account_id, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
@@ -12,13 +12,8 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use tresor_store::{
     Error as StoreError,
-    directory::AccountState,
     mail::{Mailbox, MailboxId, MailboxPatch},
 };
-
-fn set_error(kind: &str, description: impl Into<String>) -> Value {
-    json!({ "type": kind, "description": description.into() })
-}
 
 fn store_error(e: StoreError) -> Value {
     match e {
@@ -31,15 +26,7 @@ fn store_error(e: StoreError) -> Value {
 
 pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let old_state = state(ctx);
-    if let Some(expected) = args.get("ifInState").and_then(Value::as_str)
-        && expected != old_state
-    {
-        return Err(MethodError::new("stateMismatch"));
-    }
-    if ctx.account.policy().state != AccountState::Active {
-        return Err(MethodError::new("forbidden"));
-    }
+    let old_state = super::writable_state(ctx, args)?;
     let now = tresor_types::time::now();
     let mut created_ids: HashMap<String, MailboxId> = HashMap::new();
     let (mut created, mut not_created) = (Map::new(), Map::new());

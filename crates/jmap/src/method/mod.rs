@@ -87,3 +87,23 @@ pub fn properties_arg(args: &Map<String, Value>, known: &[&str], default: &[&str
 pub fn state(ctx: &Ctx<'_>) -> String {
     ctx.account.modseq().to_string()
 }
+
+/// A SetError object (RFC 8620 section 5.3).
+pub fn set_error(kind: &str, description: impl Into<String>) -> Value {
+    serde_json::json!({ "type": kind, "description": description.into() })
+}
+
+/// The state before a /set or /import, after checking `ifInState` and that
+/// the account may be written (a terminating account is read-only).
+pub fn writable_state(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<String, MethodError> {
+    let old_state = state(ctx);
+    if let Some(expected) = args.get("ifInState").and_then(Value::as_str)
+        && expected != old_state
+    {
+        return Err(MethodError::new("stateMismatch"));
+    }
+    if ctx.account.policy().state != tresor_store::directory::AccountState::Active {
+        return Err(MethodError::new("forbidden"));
+    }
+    Ok(old_state)
+}

@@ -60,7 +60,7 @@ impl Session {
             Command::Quit => self.close_with(reply::BYE),
             Command::Vrfy => self.reply(reply::VRFY),
             Command::Help => self.reply(reply::HELP),
-            Command::NotImplemented => self.protocol_error(reply::NOT_IMPLEMENTED),
+            Command::NotOffered => self.protocol_error(reply::NOT_IMPLEMENTED),
         }
         None
     }

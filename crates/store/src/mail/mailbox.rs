@@ -33,6 +33,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The RFC 8621 role name (also the RFC 6154 attribute, lower-cased).
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Inbox => "inbox",
+            Role::Drafts => "drafts",
+            Role::Sent => "sent",
+            Role::Junk => "junk",
+            Role::Trash => "trash",
+            Role::Archive => "archive",
+        }
+    }
+
     pub const DEFAULTS: [(Role, &'static str); 6] = [
         (Role::Inbox, "INBOX"),
         (Role::Drafts, "Drafts"),
