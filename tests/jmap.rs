@@ -529,3 +529,56 @@ fn jmap_canaries_reach_no_file() {
         assert!(hits.is_empty(), "{needle} found in {hits:?}");
     }
 }
+
+#[test]
+fn websocket_carries_requests_and_pushes_state_changes() {
+    use tungstenite::{Message, client::IntoClientRequest};
+    let s = Setup::new();
+    s.create("ws@example.com", &[]);
+    let server = s.start();
+    let mut req = format!("ws://{}/jmap/ws", server.http).into_client_request().unwrap();
+    req.headers_mut().insert("Authorization", basic("ws@example.com", "secret").parse().unwrap());
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "jmap".parse().unwrap());
+    let stream = std::net::TcpStream::connect(server.http).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let (mut ws, resp) = tungstenite::client::client(req, stream).unwrap();
+    assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), "jmap");
+    ws.send(Message::Text(
+        json!({"@type": "Request", "id": "r1", "using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {"x": 1}, "c"]]})
+            .to_string()
+            .into(),
+    ))
+    .unwrap();
+    let reply = loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            break serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(reply["@type"], "Response");
+    assert_eq!(reply["requestId"], "r1");
+    assert_eq!(reply["methodResponses"][0][1]["x"], 1);
+
+    ws.send(Message::Text(json!({"@type": "WebSocketPushEnable", "dataTypes": ["Email"]}).to_string().into())).unwrap();
+    // Messages are handled in order: once this echo is answered, push is on.
+    ws.send(Message::Text(
+        json!({"@type": "Request", "id": "r2", "using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {}, "c"]]})
+            .to_string()
+            .into(),
+    ))
+    .unwrap();
+    loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            assert_eq!(serde_json::from_str::<Value>(&t).unwrap()["requestId"], "r2");
+            break;
+        }
+    }
+    let mut c = Lmtp::connect(server.lmtp);
+    assert!(c.deliver("x@example.org", &["ws@example.com"], b"Subject: ws\r\n\r\nx\r\n")[0].starts_with("250"));
+    let event = loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            break serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(event["@type"], "StateChange");
+    assert!(event["changed"].as_object().unwrap().values().next().unwrap()["Email"].is_string());
+}

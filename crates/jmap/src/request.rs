@@ -79,12 +79,13 @@ pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
     }
     let request: Value = serde_json::from_slice(body).map_err(|_| Problem::NotJson)?;
     let obj = request.as_object().ok_or_else(|| Problem::NotRequest("the request is not an object".into()))?;
+    // Over WebSocket (RFC 8887) a request carries "@type" and "id"; over HTTP neither.
     let using: Vec<String> = obj
         .get("using")
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
-    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA].contains(&c.as_str())) {
+    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, "urn:ietf:params:jmap:websocket"].contains(&c.as_str())) {
         return Err(Problem::UnknownCapability(unknown.clone()));
     }
     let calls =

@@ -25,6 +25,7 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
             },
             MAIL: {},
             QUOTA: {},
+            "urn:ietf:params:jmap:websocket": { "url": format!("{}/jmap/ws", base.replacen("http", "ws", 1)), "supportsPush": true },
         },
         "accounts": {
             account.clone(): {

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(tresor_jmap::LIMITS.max_size_request + 1)),
         )
         .route("/jmap/eventsource", get(eventsource).options(preflight))
+        .route("/jmap/ws", get(websocket))
         .route("/jmap/download/{account}/{blob}/{name}", get(download).options(preflight))
         .route(
             "/jmap/upload/{account}",
@@ -236,5 +237,98 @@ async fn upload(
         Ok(Err(tresor_store::Error::OverQuota(_))) => cors((StatusCode::PAYLOAD_TOO_LARGE, "over quota\n").into_response()),
         Ok(Err(tresor_store::Error::NotActive)) => cors((StatusCode::FORBIDDEN, "the account is read-only\n").into_response()),
         _ => cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
+}
+
+/// RFC 8887: JMAP over WebSocket (subprotocol `jmap`). Requests and responses
+/// as JSON text frames; `WebSocketPushEnable` turns on StateChange pushes from
+/// the account's change log, `WebSocketPushDisable` turns them off.
+async fn websocket(
+    State(s): State<AppState>,
+    Extension(conn): Extension<Conn>,
+    headers: HeaderMap,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    let record = match auth::basic(&s, &conn, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let store = s.store.clone();
+    let account = match tokio::task::spawn_blocking(move || store.account(record.account_id())).await {
+        Ok(Ok(a)) => a,
+        _ => return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
+    };
+    ws.protocols(["jmap"]).max_message_size(tresor_jmap::LIMITS.max_size_request).on_upgrade(move |socket| ws_session(socket, account))
+}
+
+async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync::Arc<tresor_store::Account>) {
+    use axum::extract::ws::Message;
+    let account_id = tresor_jmap::ids::account(account.id);
+    let mut changes = account.subscribe();
+    let mut push: Option<Vec<String>> = None;
+    loop {
+        tokio::select! {
+            msg = socket.recv() => {
+                let Some(Ok(msg)) = msg else { return };
+                let text = match msg {
+                    Message::Text(t) => t.to_string(),
+                    Message::Close(_) => return,
+                    _ => continue,
+                };
+                let reply = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) if v["@type"] == "WebSocketPushEnable" => {
+                        let types: Vec<String> = match v["dataTypes"].as_array() {
+                            Some(a) => a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                            None => vec!["Email".into(), "Mailbox".into()],
+                        };
+                        push = Some(types);
+                        changes.borrow_and_update();
+                        continue;
+                    }
+                    Ok(v) if v["@type"] == "WebSocketPushDisable" => {
+                        push = None;
+                        continue;
+                    }
+                    Ok(v) if v["@type"] == "Request" => {
+                        let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
+                        let (acc, body) = (account.clone(), text.into_bytes());
+                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &body)).await {
+                            Ok(Ok(mut r)) => {
+                                r["@type"] = "Response".into();
+                                r["requestId"] = id;
+                                r
+                            }
+                            Ok(Err(problem)) => {
+                                let mut b = problem.body();
+                                b["@type"] = "RequestError".into();
+                                b["requestId"] = id;
+                                b
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                    _ => {
+                        let mut b = tresor_jmap::Problem::NotRequest("expected Request, WebSocketPushEnable or WebSocketPushDisable".into()).body();
+                        b["@type"] = "RequestError".into();
+                        b
+                    }
+                };
+                if socket.send(Message::Text(reply.to_string().into())).await.is_err() {
+                    return;
+                }
+            }
+            changed = changes.changed(), if push.is_some() => {
+                if changed.is_err() {
+                    return;
+                }
+                let state = changes.borrow_and_update().to_string();
+                let types = push.as_ref().expect("guarded");
+                let changed: serde_json::Map<String, serde_json::Value> = types.iter().map(|t| (t.clone(), state.clone().into())).collect();
+                let event = serde_json::json!({ "@type": "StateChange", "changed": { account_id.clone(): changed } });
+                if socket.send(Message::Text(event.to_string().into())).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }

@@ -67,7 +67,7 @@ pub async fn serve(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: Ro
                         Ok(Ok(tls)) => tls,
                         _ => return,
                     };
-                    let conn = builder.serve_connection(TokioIo::new(tls), service);
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                     tokio::pin!(conn);
                     tokio::select! {
                         r = conn.as_mut() => r,
@@ -75,7 +75,7 @@ pub async fn serve(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: Ro
                     }
                 }
                 None => {
-                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     tokio::pin!(conn);
                     tokio::select! {
                         r = conn.as_mut() => r,
