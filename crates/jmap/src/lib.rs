@@ -29,6 +29,27 @@ pub use request::{Problem, process};
 pub const CORE: &str = "urn:ietf:params:jmap:core";
 pub const MAIL: &str = "urn:ietf:params:jmap:mail";
 pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
+/// Tresor's own: user-defined retention (a Mailbox property and an account setting).
+pub const RETENTION: &str = "urn:tresor:params:jmap:retention";
+pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
+
+/// Operator settings the methods obey.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Bounds on the retention a user may set, in days (0: no maximum).
+    pub retention_min_days: u32,
+    pub retention_max_days: u32,
+}
+
+impl Policy {
+    /// Whether `days` (0 = keep forever) is allowed.
+    pub fn retention_allowed(&self, days: u32) -> bool {
+        if days == 0 {
+            return self.retention_max_days == 0;
+        }
+        days >= self.retention_min_days && (self.retention_max_days == 0 || days <= self.retention_max_days)
+    }
+}
 
 /// Limits advertised in the session and enforced by [`process`].
 pub struct Limits {

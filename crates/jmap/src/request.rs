@@ -2,7 +2,7 @@
 //! (RFC 7807 bodies), then each method call in order, with result references
 //! resolved and method-level errors in place of responses.
 
-use crate::{CORE, LIMITS, MAIL, QUOTA, method, refs};
+use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, WEBSOCKET, method, refs};
 use serde_json::{Map, Value, json};
 use tresor_store::Account;
 
@@ -70,10 +70,17 @@ impl From<tresor_store::Error> for MethodError {
 pub struct Ctx<'a> {
     pub account: &'a Account,
     pub using: &'a [String],
+    pub policy: &'a Policy,
+}
+
+impl Ctx<'_> {
+    pub fn uses(&self, capability: &str) -> bool {
+        self.using.iter().any(|c| c == capability)
+    }
 }
 
 /// Processes one JMAP request body for `account`; returns the response body.
-pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
+pub fn process(account: &Account, policy: &Policy, body: &[u8]) -> Result<Value, Problem> {
     if body.len() > LIMITS.max_size_request {
         return Err(Problem::Limit("maxSizeRequest"));
     }
@@ -85,7 +92,7 @@ pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
-    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, "urn:ietf:params:jmap:websocket"].contains(&c.as_str())) {
+    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, RETENTION, WEBSOCKET].contains(&c.as_str())) {
         return Err(Problem::UnknownCapability(unknown.clone()));
     }
     let calls =
@@ -101,7 +108,7 @@ pub fn process(account: &Account, body: &[u8]) -> Result<Value, Problem> {
         }
     }
 
-    let ctx = Ctx { account, using: &using };
+    let ctx = Ctx { account, using: &using, policy };
     let mut responses: Vec<Value> = Vec::new();
     for (name, args, call_id) in parsed {
         let result = resolve(args, &responses).and_then(|args| method::call(&ctx, &name, args));

@@ -1,6 +1,6 @@
 //! The JMAP session resource (RFC 8620 section 2), with absolute URLs.
 
-use crate::{CORE, LIMITS, MAIL, QUOTA, ids};
+use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, WEBSOCKET, ids};
 use serde_json::{Value, json};
 use tresor_store::directory::{AccountRecord, AccountState};
 
@@ -8,7 +8,7 @@ use tresor_store::directory::{AccountRecord, AccountState};
 pub const STATE: &str = "s1";
 
 /// `base` is the scheme and authority clients reached us at (`https://mail.example.com`).
-pub fn session(record: &AccountRecord, base: &str) -> Value {
+pub fn session(record: &AccountRecord, base: &str, policy: &Policy) -> Value {
     let account = ids::account(record.account_id());
     let read_only = record.state != AccountState::Active;
     json!({
@@ -25,7 +25,8 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
             },
             MAIL: {},
             QUOTA: {},
-            "urn:ietf:params:jmap:websocket": { "url": format!("{}/jmap/ws", base.replacen("http", "ws", 1)), "supportsPush": true },
+            RETENTION: { "minDays": policy.retention_min_days, "maxDays": (policy.retention_max_days > 0).then_some(policy.retention_max_days) },
+            WEBSOCKET: { "url": format!("{}/jmap/ws", base.replacen("http", "ws", 1)), "supportsPush": true },
         },
         "accounts": {
             account.clone(): {
@@ -35,6 +36,7 @@ pub fn session(record: &AccountRecord, base: &str) -> Value {
                 "accountCapabilities": {
                     CORE: {},
                     QUOTA: {},
+                    RETENTION: {},
                     MAIL: {
                         "maxMailboxesPerEmail": null,
                         "maxMailboxDepth": null,

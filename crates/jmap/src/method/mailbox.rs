@@ -12,6 +12,22 @@ use tresor_store::{
     mail::{Mailbox, Role},
 };
 
+/// With the retention capability, `retentionDays` too.
+const RETENTION_PROPERTIES: &[&str] = &[
+    "id",
+    "name",
+    "parentId",
+    "role",
+    "sortOrder",
+    "totalEmails",
+    "unreadEmails",
+    "totalThreads",
+    "unreadThreads",
+    "myRights",
+    "isSubscribed",
+    "retentionDays",
+];
+
 const PROPERTIES: &[&str] = &[
     "id",
     "name",
@@ -29,7 +45,8 @@ const PROPERTIES: &[&str] = &[
 pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
     let wanted = ids_arg(args)?;
-    let properties = properties_arg(args, PROPERTIES, PROPERTIES)?;
+    let known = if ctx.uses(crate::RETENTION) { RETENTION_PROPERTIES } else { PROPERTIES };
+    let properties = properties_arg(args, known, known)?;
     let mailboxes = ctx.account.mailboxes()?;
     let read_only = ctx.account.policy().state != AccountState::Active;
     let mut list = Vec::new();
@@ -63,6 +80,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                 "totalThreads" => counts.map(|c| c.2).into(),
                 "unreadThreads" => counts.map(|c| c.3).into(),
                 "isSubscribed" => m.subscribed.into(),
+                "retentionDays" => m.retention_days.into(),
                 "myRights" => {
                     let w = !read_only;
                     json!({

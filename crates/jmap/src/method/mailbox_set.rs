@@ -154,6 +154,18 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
             "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| set_error("invalidProperties", "isSubscribed"))?),
             "sortOrder" => changes.sort_order = Some(value.as_u64().ok_or_else(|| set_error("invalidProperties", "sortOrder"))? as u32),
             "name" | "parentId" => {}
+            "retentionDays" if ctx.uses(crate::RETENTION) => {
+                let days = match value {
+                    Value::Null => None,
+                    v => Some(
+                        v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or_else(|| set_error("invalidProperties", "retentionDays"))?,
+                    ),
+                };
+                if days.is_some_and(|d| !ctx.policy.retention_allowed(d)) {
+                    return Err(set_error("invalidProperties", "retentionDays is outside this server's bounds"));
+                }
+                changes.retention_days = Some(days);
+            }
             other => return Err(set_error("invalidProperties", format!("{other} cannot be changed"))),
         }
     }
@@ -180,7 +192,7 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
             ctx.account.rename_mailbox(&m.name, &full, now).map_err(store_error)?;
         }
     }
-    if changes.subscribed.is_some() || changes.sort_order.is_some() {
+    if changes.subscribed.is_some() || changes.sort_order.is_some() || changes.retention_days.is_some() {
         ctx.account.update_mailbox(mid, changes).map_err(store_error)?;
     }
     Ok(())

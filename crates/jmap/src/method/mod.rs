@@ -8,6 +8,7 @@ mod import;
 mod mailbox;
 mod mailbox_set;
 mod quota;
+mod retention;
 mod thread;
 
 use crate::{
@@ -20,7 +21,9 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
     let mail = ctx.using.iter().any(|c| c == MAIL);
     match name {
         "Core/echo" => Ok(Value::Object(args)),
-        "Quota/get" if ctx.using.iter().any(|c| c == crate::QUOTA) => quota::get(ctx, &args),
+        "Quota/get" if ctx.uses(crate::QUOTA) => quota::get(ctx, &args),
+        "RetentionSettings/get" if ctx.uses(crate::RETENTION) => retention::get(ctx, &args),
+        "RetentionSettings/set" if ctx.uses(crate::RETENTION) => retention::set(ctx, &args),
         "Mailbox/get" if mail => mailbox::get(ctx, &args),
         "Email/query" if mail => email::query(ctx, &args),
         "Email/get" if mail => email::get(ctx, &args),

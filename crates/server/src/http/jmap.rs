@@ -50,6 +50,14 @@ fn json(status: StatusCode, v: &serde_json::Value, content_type: &'static str) -
     cors((status, [(header::CONTENT_TYPE, content_type)], v.to_string()).into_response())
 }
 
+/// The operator's settings JMAP methods obey.
+fn policy(s: &AppState) -> tresor_jmap::Policy {
+    tresor_jmap::Policy {
+        retention_min_days: s.config.lifecycle.retention_min_days,
+        retention_max_days: s.config.lifecycle.retention_max_days,
+    }
+}
+
 /// `scheme://host` as the client addressed us, for the session's absolute URLs.
 fn base(conn: &Conn, headers: &HeaderMap) -> String {
     let host = headers
@@ -62,7 +70,9 @@ fn base(conn: &Conn, headers: &HeaderMap) -> String {
 
 async fn session(State(s): State<AppState>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
     match auth::basic(&s, &conn, &headers).await {
-        Ok(record) => json(StatusCode::OK, &tresor_jmap::session::session(&record, &base(&conn, &headers)), "application/json"),
+        Ok(record) => {
+            json(StatusCode::OK, &tresor_jmap::session::session(&record, &base(&conn, &headers), &policy(&s)), "application/json")
+        }
         Err(r) => cors(r),
     }
 }
@@ -73,9 +83,10 @@ async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, header
         Err(r) => return cors(r),
     };
     let store = s.store.clone();
+    let policy = policy(&s);
     let result = tokio::task::spawn_blocking(move || {
         let account = store.account(record.account_id())?;
-        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &body))
+        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &policy, &body))
     })
     .await;
     match result {
@@ -258,10 +269,13 @@ async fn websocket(
         Ok(Ok(a)) => a,
         _ => return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
     };
-    ws.protocols(["jmap"]).max_message_size(tresor_jmap::LIMITS.max_size_request).on_upgrade(move |socket| ws_session(socket, account))
+    let policy = policy(&s);
+    ws.protocols(["jmap"])
+        .max_message_size(tresor_jmap::LIMITS.max_size_request)
+        .on_upgrade(move |socket| ws_session(socket, account, policy))
 }
 
-async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync::Arc<tresor_store::Account>) {
+async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync::Arc<tresor_store::Account>, policy: tresor_jmap::Policy) {
     use axum::extract::ws::Message;
     let account_id = tresor_jmap::ids::account(account.id);
     let mut changes = account.subscribe();
@@ -292,7 +306,7 @@ async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync
                     Ok(v) if v["@type"] == "Request" => {
                         let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
                         let (acc, body) = (account.clone(), text.into_bytes());
-                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &body)).await {
+                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &policy, &body)).await {
                             Ok(Ok(mut r)) => {
                                 r["@type"] = "Response".into();
                                 r["requestId"] = id;
