@@ -19,7 +19,7 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
     assert!(c.deliver("x@example.org", &[&login], msg.as_bytes())[0].starts_with("250"));
     assert!(c.deliver("x@example.org", &["neighbour@example.com"], b"Subject: hi\r\n\r\nhi\r\n")[0].starts_with("250"));
 
-    let out = s.ok(&["account", "terminate", &login, "--export-window", "4s"], "");
+    let out = s.ok(&["account", "terminate", &login, "--export-window", "8s"], "");
     assert!(out.contains("purged at"), "{out}");
     let show = s.ok(&["account", "show", &login], "");
     assert!(field(&show, "state").starts_with("terminating (purge at "), "{show}");
@@ -28,6 +28,23 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
     let r = c.cmd(&format!("RCPT TO:<{login}>"));
     assert!(r.starts_with("550 5.2.1"), "a terminating account receives nothing: {r}");
     c.cmd("RSET");
+
+    // JMAP shows the account read-only, with the purge date, and refuses writes.
+    let auth = crate::harness::basic(&login, "secret");
+    let (_, _, body) = crate::harness::http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let session: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    assert_eq!(session["accounts"][&account]["isReadOnly"], true);
+    assert!(
+        session["accounts"][&account]["accountCapabilities"]["urn:tresor:params:jmap:retention"]["purgeAt"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    let req = serde_json::json!({"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"], "methodCalls": [["Mailbox/set", {"accountId": account, "create": {"x": {"name": "x"}}}, "0"]]});
+    let (_, _, body) = crate::harness::http(server.http, "POST", "/jmap/api", &[("Authorization", &auth)], req.to_string().as_bytes());
+    let r: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(r["methodResponses"][0][1]["type"], "forbidden");
 
     // Within the window the user can still take everything.
     let files = s.export(&login);

@@ -36,7 +36,11 @@ pub fn session(record: &AccountRecord, base: &str, policy: &Policy) -> Value {
                 "accountCapabilities": {
                     CORE: {},
                     QUOTA: {},
-                    RETENTION: {},
+                    // A terminating account says when it will be purged.
+                    RETENTION: { "purgeAt": match record.state {
+                        AccountState::Terminating { purge_at } => Value::from(tresor_types::time::rfc3339(purge_at)),
+                        AccountState::Active => Value::Null,
+                    } },
                     MAIL: {
                         "maxMailboxesPerEmail": null,
                         "maxMailboxDepth": null,
