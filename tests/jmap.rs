@@ -625,3 +625,21 @@ fn retention_is_a_mailbox_property_and_an_account_setting_over_jmap() {
     );
     assert_eq!(r["methodResponses"][0][1]["type"], "invalidArguments", "the property needs the capability");
 }
+
+#[test]
+fn api_tokens_authenticate_jmap_until_revoked() {
+    let s = Setup::new();
+    s.create("t@example.com", &[]);
+    let server = s.start();
+    let out = s.ok(&["token", "create", "t@example.com", "--label", "phone"], "");
+    let token = out.lines().next().unwrap().to_owned();
+    let id = out.lines().nth(1).unwrap().strip_prefix("id: ").unwrap().split(' ').next().unwrap().to_owned();
+    assert!(s.ok(&["token", "list", "t@example.com"], "").contains(&id));
+    let bearer = format!("Bearer {token}");
+    let (status, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &bearer)], b"");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["username"], "t@example.com");
+    s.ok(&["token", "revoke", "t@example.com", &id], "");
+    let (status, _, _) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &bearer)], b"");
+    assert_eq!(status, 401);
+}

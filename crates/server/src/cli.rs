@@ -38,13 +38,31 @@ pub enum Command {
     /// Deletion receipts.
     #[command(subcommand)]
     Receipt(ReceiptCmd),
+    /// API tokens an account's clients use instead of its password (JMAP).
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Mint a token; it is printed once and never stored.
+    Create {
+        name: String,
+        /// What the token is for ("phone", "web client").
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List an account's tokens (ids and labels, never the tokens).
+    List { name: String },
+    /// Revoke one token by the id `token list` shows.
+    Revoke { name: String, id: String },
 }
 
 impl Command {
     /// Commands that work on the store: through the admin socket while the
     /// server runs, directly otherwise.
     pub fn uses_store(&self) -> bool {
-        matches!(self, Command::Account(_) | Command::Retention(_))
+        matches!(self, Command::Account(_) | Command::Retention(_) | Command::Token(_))
     }
 }
 

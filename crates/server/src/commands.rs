@@ -3,7 +3,7 @@
 //! Output is the text to print; errors are one line.
 
 use crate::{
-    cli::{AccountCmd, Command, RetentionCmd},
+    cli::{AccountCmd, Command, RetentionCmd, TokenCmd},
     config::Config,
 };
 use anyhow::{Context, Result, bail};
@@ -22,6 +22,7 @@ pub fn execute(store: &Store, config: &Config, cmd: &Command, stdin: &str, progr
     match cmd {
         Command::Account(a) => account(store, config, a, stdin, progress),
         Command::Retention(r) => retention(store, config, r),
+        Command::Token(t) => token(store, t),
         _ => bail!("not a store command"),
     }
 }
@@ -65,6 +66,32 @@ fn retention(store: &Store, config: &Config, cmd: &RetentionCmd) -> Result<Strin
         }
     }
     Ok(out)
+}
+
+fn token(store: &Store, cmd: &TokenCmd) -> Result<String> {
+    let mut out = String::new();
+    match cmd {
+        TokenCmd::Create { name, label } => {
+            let (token, info) = store.create_token(name, label, time::now()).with_context(|| format!("account {name}"))?;
+            writeln!(out, "{token}")?;
+            token_id_line(&mut out, &info.id);
+        }
+        TokenCmd::List { name } => {
+            for t in store.list_tokens(name).with_context(|| format!("account {name}"))? {
+                writeln!(out, "{}\t{}\t{}", t.id, time::rfc3339(t.created_at), t.label)?;
+            }
+        }
+        TokenCmd::Revoke { name, id } => {
+            store.revoke_token(name, id).with_context(|| format!("account {name}"))?;
+            writeln!(out, "revoked {id}")?;
+        }
+    }
+    Ok(out)
+}
+
+/// The id to revoke the token with later, after the token itself.
+fn token_id_line(out: &mut String, id: &str) {
+    let _ = writeln!(out, "id: {id} (shown once; store the token now)");
 }
 
 fn show_retention(account: &tresor_store::Account) -> Result<String> {

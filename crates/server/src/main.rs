@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { dev } => serve::run(cli.config.as_deref(), dev),
         Command::Init { ref data_dir } => init::run(data_dir),
-        Command::Account(_) | Command::Retention(_) => admin::client::run(&cli),
+        Command::Account(_) | Command::Retention(_) | Command::Token(_) => admin::client::run(&cli),
         Command::Receipt(ref cmd) => receipts::run(cli.config.as_deref(), cmd),
     };
     match result {

@@ -32,6 +32,7 @@ pub mod lifecycle;
 pub mod mail;
 mod sealed;
 mod store;
+pub mod tokens;
 
 pub use account::{Account, AccountId};
 pub use error::{Error, QuotaExceeded, Result};

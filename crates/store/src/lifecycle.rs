@@ -164,6 +164,9 @@ impl Store {
             for a in &j.addresses {
                 b.delete(DIRECTORY, Key::new(keys::DIR_ADDRESS).hash(&self.dir_key.name_hash(b"address", a.as_bytes())).build());
             }
+            for k in self.token_keys_of(j.id)? {
+                b.delete(DIRECTORY, k);
+            }
             for (k, _) in tresor_kv::collect(&*main, SCHEDULE, &[SCHED_PURGE], &[SCHED_PURGE + 1])? {
                 if keys::be_u64(&k[9..]) == j.id {
                     b.delete(SCHEDULE, k);

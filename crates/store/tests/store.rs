@@ -616,3 +616,23 @@ fn idle_account_handles_are_evicted_and_their_keys_dropped() {
     assert_eq!(account_of(&store, "i2@example.com").counters().messages, 0);
     drop(held);
 }
+
+#[test]
+fn api_tokens_open_their_account_until_revoked_or_purged() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine.clone(), master(), config()).unwrap();
+    let r = create(&store, "tok@example.com", &[]);
+    let (token, info) = store.create_token("tok@example.com", "phone", NOW).unwrap();
+    assert!(token.starts_with("tresor_") && token.len() > 60);
+    assert_eq!(store.authenticate_token(&token).unwrap().map(|r| r.id), Some(r.id));
+    assert!(store.authenticate_token("tresor_00").unwrap().is_none());
+    assert!(store.authenticate_token("nonsense").unwrap().is_none());
+    assert_eq!(store.list_tokens("tok@example.com").unwrap(), vec![info.clone()]);
+    assert!(!contains(&dump(&engine), token.as_bytes()), "the token itself is never stored");
+    store.revoke_token("tok@example.com", &info.id).unwrap();
+    assert!(store.authenticate_token(&token).unwrap().is_none());
+    let (token, _) = store.create_token("tok@example.com", "laptop", NOW).unwrap();
+    store.purge(r.account_id(), NOW).unwrap();
+    assert!(store.authenticate_token(&token).unwrap().is_none(), "a purge takes the tokens too");
+    assert_eq!(tresor_kv::collect(&*engine.main(), tresor_kv::DIRECTORY, b"T", b"U").unwrap().len(), 0);
+}

@@ -57,6 +57,10 @@ pub async fn basic(state: &AppState, conn: &Conn, headers: &HeaderMap) -> Result
     if !conn.may_carry_credentials() {
         return Err(tls_required());
     }
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Some(token) = authorization.strip_prefix("Bearer ") {
+        return bearer(state, conn, token.trim().to_owned()).await;
+    }
     let Some((login, password)) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -99,4 +103,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// An API token (`tresor token create`): limited like a password by client IP.
+async fn bearer(state: &AppState, conn: &Conn, token: String) -> Result<AccountRecord, Response> {
+    const TOKEN: &str = "\0api-token";
+    let ip = conn.peer.ip();
+    if state.logins.check(TOKEN, ip, Instant::now()) == Verdict::Blocked {
+        return Err((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "900")], "too many failed attempts\n").into_response());
+    }
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.authenticate_token(&token)).await {
+        Ok(Ok(Some(record))) => Ok(record),
+        Ok(Ok(None)) => {
+            state.logins.failed(TOKEN, ip, Instant::now());
+            tracing::warn!(peer = %ip, "http: bad bearer token");
+            Err(unauthorized("Tresor"))
+        }
+        _ => Err((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
 }
