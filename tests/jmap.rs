@@ -643,3 +643,50 @@ fn api_tokens_authenticate_jmap_until_revoked() {
     let (status, _, _) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &bearer)], b"");
     assert_eq!(status, 401);
 }
+
+#[test]
+fn email_set_creates_a_draft_that_reads_back_and_stays_sealed() {
+    let s = Setup::new();
+    s.create("d@example.com", &[]);
+    let server = s.start();
+    let auth = basic("d@example.com", "secret");
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let account =
+        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"]]}),
+    );
+    let drafts = r["methodResponses"][0][1]["list"].as_array().unwrap().iter().find(|b| b["role"] == "drafts").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [
+            ["Email/set", {"accountId": account, "create": {"d": {
+                "mailboxIds": {drafts.clone(): true}, "keywords": {"$draft": true},
+                "from": [{"name": "Dee", "email": "d@example.com"}], "to": [{"email": "x@example.org"}],
+                "subject": "draft dr4canary", "textBody": [{"partId": "t", "type": "text/plain"}],
+                "bodyValues": {"t": {"value": "body dr4canary text"}}
+            }, "bad": {"mailboxIds": {drafts.clone(): true}, "attachments": []}}}, "s"]
+        ]}),
+    );
+    let set = &r["methodResponses"][0][1];
+    let id = set["created"]["d"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(set["notCreated"]["bad"]["type"], "invalidProperties");
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Email/get", {"accountId": account, "ids": [id], "properties": ["subject", "from", "keywords", "mailboxIds"], "fetchTextBodyValues": true}, "g"]]}),
+    );
+    let e = &r["methodResponses"][0][1]["list"][0];
+    assert_eq!(e["subject"], "draft dr4canary");
+    assert_eq!(e["from"], json!([{"name": "Dee", "email": "d@example.com"}]));
+    assert_eq!(e["keywords"], json!({"$draft": true}));
+    server.stop();
+    assert!(crate::harness::files_containing(&s.data(), b"dr4canary").is_empty(), "the draft is sealed");
+}

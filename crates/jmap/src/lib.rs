@@ -11,7 +11,7 @@
 //! errors), `Core/echo`, `Mailbox/get|changes|set`, `Thread/get`,
 //! `Email/query` (every filter condition but `header` and the thread-keyword
 //! ones, AND/OR/NOT; sort by `receivedAt`), `Email/get` (metadata,
-//! body structure and values), `Email/changes`, and `Email/set` updates
+//! body structure and values), `Email/changes`, and `Email/set` creates (drafts), updates
 //! (keywords, mailboxIds) and destroys. Methods and properties not listed
 //! answer `unknownMethod` / `invalidArguments`: nothing is claimed that is not
 //! done.

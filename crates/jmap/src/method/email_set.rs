@@ -1,7 +1,7 @@
 //! Email/set (RFC 8621 section 4.6) for updates and destroys: keyword and
 //! mailboxIds patches (whole-object or per-key), through the same store
-//! operations IMAP STORE, COPY, MOVE and EXPUNGE use. Creating emails is not
-//! implemented yet and is refused as a whole, so nothing half-happens.
+//! operations IMAP STORE, COPY, MOVE and EXPUNGE use; creation is in
+//! [`super::email_create`].
 
 use super::{account_id, set_error, state};
 use crate::{
@@ -15,8 +15,16 @@ use tresor_store::mail::{EmailId, KeywordOp, MailboxId};
 pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
     let old_state = super::writable_state(ctx, args)?;
-    if args.get("create").and_then(Value::as_object).is_some_and(|c| !c.is_empty()) {
-        return Err(MethodError::invalid("Email/set create is not supported yet"));
+    let (mut created, mut not_created) = (Map::new(), Map::new());
+    for (cid, spec) in args.get("create").and_then(Value::as_object).into_iter().flatten() {
+        match super::email_create::create(ctx, spec) {
+            Ok(v) => {
+                created.insert(cid.clone(), v);
+            }
+            Err(e) => {
+                not_created.insert(cid.clone(), e);
+            }
+        }
     }
     let mut updated = Map::new();
     let mut not_updated = Map::new();
@@ -53,10 +61,10 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         "accountId": account_id,
         "oldState": old_state,
         "newState": state(ctx),
-        "created": null,
+        "created": if created.is_empty() { Value::Null } else { Value::Object(created) },
         "updated": if updated.is_empty() { Value::Null } else { Value::Object(updated) },
         "destroyed": if destroyed.is_empty() { Value::Null } else { Value::Array(destroyed) },
-        "notCreated": null,
+        "notCreated": if not_created.is_empty() { Value::Null } else { Value::Object(not_created) },
         "notUpdated": if not_updated.is_empty() { Value::Null } else { Value::Object(not_updated) },
         "notDestroyed": if not_destroyed.is_empty() { Value::Null } else { Value::Object(not_destroyed) },
     }))

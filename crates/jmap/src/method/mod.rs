@@ -2,6 +2,7 @@
 
 mod changes;
 mod email;
+mod email_create;
 mod email_set;
 mod filter;
 mod import;
