@@ -69,6 +69,9 @@ fn db_options(shared: &Shared) -> Options {
     o.set_max_total_wal_size(64 << 20);
     o.set_paranoid_checks(true);
     o.set_avoid_unnecessary_blocking_io(true);
+    // Concurrent deliveries: the next write group fills the WAL while the
+    // previous one inserts into memtables.
+    o.set_enable_pipelined_write(true);
     o.set_delete_obsolete_files_period_micros(60 * 1_000_000);
     o
 }
