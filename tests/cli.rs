@@ -99,13 +99,14 @@ fn serve_dev_needs_no_config_and_says_how_to_connect() {
         let line = line.unwrap();
         text.push_str(&line);
         text.push('\n');
-        if line.contains("IMAP and JMAP") {
+        if line.contains("JMAP:") {
             break;
         }
     }
     crate::harness::signal(child.id(), "TERM");
     let status = child.wait().unwrap();
     assert!(text.contains("ready: lmtp 127.0.0.1:"), "{text}");
+    assert!(text.contains("ready: imap 127.0.0.1:1143") && text.contains("ready: imaps 127.0.0.1:1993"), "{text}");
     assert!(text.contains("demo@localhost"), "{text}");
     assert!(status.success(), "clean shutdown: {status}");
 }

@@ -34,6 +34,8 @@ impl Setup {
         text = text.replace("listen     = [\"0.0.0.0:8080\"]", "listen     = [\"127.0.0.1:0\"]");
         text = text.replace("listen = [\"0.0.0.0:8080\"]", "listen = [\"127.0.0.1:0\"]");
         text = text.replace("[\"0.0.0.0:8443\"]", "[]");
+        text = text.replace("[\"0.0.0.0:143\"]", "[\"127.0.0.1:0\"]");
+        text = text.replace("[\"0.0.0.0:993\"]", "[\"127.0.0.1:0\"]");
         edit(&mut text);
         std::fs::write(&path, text).unwrap();
         Setup { dir }
@@ -118,6 +120,9 @@ pub struct Server {
     child: Child,
     pub lmtp: SocketAddr,
     pub http: SocketAddr,
+    /// IMAP with STARTTLS, and with implicit TLS.
+    pub imap: SocketAddr,
+    pub imaps: SocketAddr,
 }
 
 impl Server {
@@ -133,6 +138,8 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut lmtp = None;
         let mut http = None;
+        let mut imap = None;
+        let mut imaps = None;
         // `serve` prints one ready line per listener, the admin socket last.
         loop {
             let Some(Ok(line)) = lines.next() else {
@@ -145,13 +152,25 @@ impl Server {
             if let Some(addr) = line.strip_prefix("ready: http ") {
                 http = Some(addr.parse().unwrap());
             }
+            if let Some(addr) = line.strip_prefix("ready: imap ") {
+                imap = Some(addr.parse().unwrap());
+            }
+            if let Some(addr) = line.strip_prefix("ready: imaps ") {
+                imaps = Some(addr.parse().unwrap());
+            }
             if line.starts_with("ready: admin ") {
                 break;
             }
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, lmtp: lmtp.expect("no lmtp listener"), http: http.expect("no http listener") }
+        Server {
+            child,
+            lmtp: lmtp.expect("no lmtp listener"),
+            http: http.expect("no http listener"),
+            imap: imap.expect("no imap listener"),
+            imaps: imaps.expect("no imaps listener"),
+        }
     }
 
     pub fn pid(&self) -> u32 {

@@ -46,6 +46,30 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
     let r: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(r["methodResponses"][0][1]["type"], "forbidden");
 
+    // IMAP: login works, with an alert naming the purge date; read-only.
+    let mut imap = crate::imap::Imap::connect(server.imap);
+    let r = imap.cmd(&format!("a LOGIN {login} secret"));
+    assert!(r.iter().any(|l| crate::imap::glob("* OK [ALERT] *terminated*read-only*20*Z*", l)), "{r:?}");
+    assert!(r.last().unwrap().starts_with("a OK"), "{r:?}");
+    imap.script(
+        r#"
+        C: b SELECT INBOX
+        S: * 1 EXISTS
+        S: b OK [READ-ONLY] *
+        C: c FETCH 1 BODY[TEXT]
+        S: * 1 FETCH (BODY[TEXT] {*}*)
+        S: c OK *
+        C: d APPEND INBOX {12+}\r\nSubject: x\r\n
+        S: d NO [CANNOT] *
+        C: e CREATE Elsewhere
+        S: e NO [CANNOT] *
+        C: f SETMETADATA INBOX (/private/comment "x")
+        S: f NO [CANNOT] *
+        C: g STORE 1 +FLAGS (\Seen)
+        S: g NO [READ-ONLY] *
+        "#,
+    );
+
     // Within the window the user can still take everything.
     let files = s.export(&login);
     let manifest: serde_json::Value = serde_json::from_slice(&files.iter().find(|(p, _)| p == "manifest.json").unwrap().1).unwrap();

@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod export;
 mod http;
+mod imap;
 mod jmap;
 mod layering;
 mod lifecycle;

@@ -17,7 +17,7 @@
 //! done.
 
 pub mod blob;
-pub mod ids;
+pub use tresor_store::ids;
 mod method;
 mod refs;
 mod request;

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod config;
 mod http;
+mod imap;
 mod init;
 mod limits;
 mod lmtp_backend;

@@ -80,7 +80,18 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
         ready.push(format!("lmtp {local}"));
         tokio::spawn(accept_lmtp(listener, store.clone(), config.clone(), shutdown_rx.clone(), sessions.clone()));
     }
-    let app = crate::http::router(crate::http::AppState { store: store.clone(), config: config.clone(), logins: Default::default() });
+    // One brute-force limiter for every login path (IMAP, HTTP Basic, tokens).
+    let logins = Arc::new(crate::limits::LoginLimiter::default());
+    let imap_backend = Arc::new(crate::imap::ImapBackend { store: store.clone(), config: config.clone(), logins: logins.clone() });
+    let imap_tls = tokio_rustls::TlsAcceptor::from(tls.clone());
+    let imap_plain = config.imap.plain.iter().map(|a| (a, false, "imap"));
+    let imap_secure = config.imap.tls.iter().map(|a| (a, true, "imaps"));
+    for (addr, implicit, scheme) in imap_plain.chain(imap_secure) {
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("imap listener {addr}"))?;
+        ready.push(format!("{scheme} {}", listener.local_addr()?));
+        tokio::spawn(crate::imap::serve(listener, imap_backend.clone(), imap_tls.clone(), implicit, shutdown_rx.clone(), sessions.clone()));
+    }
+    let app = crate::http::router(crate::http::AppState { store: store.clone(), config: config.clone(), logins });
     let mut http_tls = (*tls).clone();
     http_tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(http_tls));
@@ -224,6 +235,13 @@ fn print_dev_help(out: &mut impl Write, config: &Config) -> Result<()> {
         "  export:       curl -u {DEV_LOGIN}:{DEV_PASSWORD} http://{}/account/export -o export.tar",
         config.http.plain.first().map(|a| a.to_string()).unwrap_or_default()
     )?;
-    writeln!(out, "  IMAP and JMAP listeners arrive with their issues; the config already names them.")?;
+    let imap = config.imap.plain.first().map(|a| a.to_string()).unwrap_or_default();
+    writeln!(out, "  read it:      any IMAP client on {imap} (plaintext allowed on loopback), e.g.")?;
+    writeln!(out, "                neomutt -f imap://demo%40localhost:{DEV_PASSWORD}@{imap}/INBOX")?;
+    writeln!(
+        out,
+        "  JMAP:         curl -u {DEV_LOGIN}:{DEV_PASSWORD} http://{}/.well-known/jmap",
+        config.http.plain.first().map(|a| a.to_string()).unwrap_or_default()
+    )?;
     Ok(())
 }

@@ -26,6 +26,7 @@ pub mod audit;
 pub mod changes;
 pub mod directory;
 mod error;
+pub mod ids;
 mod keyring;
 pub mod keys;
 pub mod lifecycle;

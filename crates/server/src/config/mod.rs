@@ -20,7 +20,6 @@ pub struct Config {
     pub storage: Storage,
     pub master_key: PathBuf,
     pub tls: Tls,
-    #[expect(dead_code, reason = "validated now; served once the IMAP issue lands")]
     pub imap: Listeners,
     pub http: Listeners,
     pub lmtp: Lmtp,

@@ -143,6 +143,7 @@ impl Account {
             return Err(Error::invalid("mailbox name", "empty component or control character"));
         }
         let mut txn = self.begin()?;
+        self.check_writable()?;
         if self.mailbox_by_name(name)?.is_some() {
             return Err(Error::MailboxExists);
         }
@@ -242,6 +243,7 @@ impl Account {
 
     pub fn update_mailbox(&self, id: MailboxId, patch: MailboxPatch) -> Result<Mailbox> {
         let mut txn = self.begin()?;
+        self.check_writable()?;
         let mut m = self.mailbox(id)?.ok_or(Error::NoMailbox)?;
         if let Some(s) = patch.subscribed {
             m.subscribed = s;

@@ -130,7 +130,7 @@ impl Account {
             .collect())
     }
 
-    pub(crate) fn uid_entry(&self, mailbox: MailboxId, uid: u32) -> Result<Option<UidEntry>> {
+    pub fn uid_entry(&self, mailbox: MailboxId, uid: u32) -> Result<Option<UidEntry>> {
         self.get(&uid_key(mailbox, uid))
     }
 

@@ -1,9 +1,9 @@
-//! JMAP ids from the store's numeric ids: a one-letter kind and the number in
+//! Object ids (JMAP ids and IMAP OBJECTID) from the store's numeric ids: a one-letter kind and the number in
 //! lower-case hex (`M1f`, `B3`, `T2a`). Short, URL-safe, and the same strings
 //! IMAP's OBJECTID will send (EMAILID, MAILBOXID, THREADID), so the two
 //! protocols name every object alike.
 
-use tresor_store::{
+use crate::{
     AccountId,
     mail::{EmailId, MailboxId},
 };
