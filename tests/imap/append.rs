@@ -21,7 +21,7 @@ fn append_round_trips_byte_exact() {
         S: * 1 EXISTS
         S: b OK *
         C: c FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE)
-        S: * 1 FETCH (FLAGS (\Draft $label1) INTERNALDATE "05-Mar-2024 13:02:03 +0000" RFC822.SIZE *)
+        S: * 1 FETCH (FLAGS (\Recent \Draft $label1) INTERNALDATE "05-Mar-2024 13:02:03 +0000" RFC822.SIZE *)
         S: c OK *
         "#,
     );

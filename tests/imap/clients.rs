@@ -47,7 +47,7 @@ fn iphone_and_outlook_patterns() {
         S: * 10 EXISTS
         S: 7 OK [READ-WRITE] *
         C: 8 UID FETCH 1:* (FLAGS UID) (CHANGEDSINCE 1)
-        S: * 10 FETCH (UID 10 FLAGS () MODSEQ (*))
+        S: * 10 FETCH (UID 10 FLAGS (\Recent) MODSEQ (*))
         S: 8 OK *
         C: 9 UID FETCH 6:10 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (From Subject Date Message-ID)] BODY.PEEK[1]<0.2048>)
         S: * 6 FETCH (UID 6 RFC822.SIZE * BODY[HEADER.FIELDS (From Subject Date Message-ID)] {*}* BODY[1]<0> {*}*body of message 6*)

@@ -40,10 +40,10 @@ fn fetch_items() {
         S: * 1 FETCH (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" * *)("application" "octet-stream" ("name" "data.bin") NIL NIL "base64" 8 NIL ("attachment" ("filename" "data.bin")) NIL NIL) "mixed" ("boundary" "b1") NIL NIL NIL))
         S: c OK *
         C: d FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (Subject Message-ID)])
-        S: * 1 FETCH (FLAGS () BODY[HEADER.FIELDS (Subject Message-ID)] {*}*Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=*Message-ID: <mp1@example.org>*)
+        S: * 1 FETCH (FLAGS (\Recent) BODY[HEADER.FIELDS (Subject Message-ID)] {*}*Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=*Message-ID: <mp1@example.org>*)
         S: d OK *
         C: e FETCH 1 (BODY[1]<0.6>)
-        S: * 1 FETCH (FLAGS (\Seen) BODY[1]<0> {6}*Gr=C3=)
+        S: * 1 FETCH (FLAGS (\Recent \Seen) BODY[1]<0> {6}*Gr=C3=)
         S: e OK *
         C: f FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2] BINARY.PEEK[1])
         S: * 1 FETCH (BINARY[2] ~{4}* BINARY.SIZE[2] 4 BINARY[1] {*}*Grüße aus Berlin*)
@@ -63,7 +63,7 @@ fn fetch_items() {
         !S: * * FETCH *
         S: k OK *
         C: l FETCH 1 FAST
-        S: * 1 FETCH (FLAGS (\Seen) INTERNALDATE "*" RFC822.SIZE *)
+        S: * 1 FETCH (FLAGS (\Recent \Seen) INTERNALDATE "*" RFC822.SIZE *)
         S: l OK *
         "#,
     );

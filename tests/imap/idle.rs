@@ -31,7 +31,7 @@ fn idle_pushes_changes_from_every_protocol() {
 
     let mut other = Imap::login(server.imap, "idle@example.com");
     other.script("C: o1 SELECT INBOX\nS: o1 OK *\nC: o2 STORE 1 +FLAGS (\\Flagged)\nS: o2 OK *");
-    wait_for(&mut c, "* 1 FETCH (UID 1 FLAGS (\\Flagged)*)");
+    wait_for(&mut c, "* 1 FETCH (UID 1 FLAGS (*\\Flagged)*)");
 
     // A JMAP change: mark message 2 seen through Email/set.
     let auth = basic("idle@example.com", super::PASSWORD);
@@ -52,7 +52,7 @@ fn idle_pushes_changes_from_every_protocol() {
     ]});
     let (status, _, _) = http(server.http, "POST", "/jmap/api", &[("Authorization", &auth)], set.to_string().as_bytes());
     assert_eq!(status, 200);
-    wait_for(&mut c, "* 2 FETCH (UID 2 FLAGS (\\Seen)*)");
+    wait_for(&mut c, "* 2 FETCH (UID 2 FLAGS (*\\Seen)*)");
 
     other.script("C: o3 STORE 1 +FLAGS.SILENT (\\Deleted)\nS: o3 OK *\nC: o4 EXPUNGE\nS: o4 OK *");
     wait_for(&mut c, "* 1 EXPUNGE");

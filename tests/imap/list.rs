@@ -39,6 +39,8 @@ fn list_shows_special_use_children_and_status() {
         S: * LIST (\HasNoChildren \Subscribed \Sent) "/" Sent
         S: * STATUS Sent (MESSAGES 0 UNSEEN 0)
         S: g OK *
+        C: h0 SUBSCRIBE Projects/Alpha
+        S: h0 OK *
         C: h UNSUBSCRIBE Projects
         S: h OK *
         C: i LIST (SUBSCRIBED RECURSIVEMATCH) "" Proj*

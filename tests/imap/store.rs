@@ -39,8 +39,8 @@ fn store_flags_and_keywords() {
     other.script(
         r"
         C: o2 NOOP
-        S: * 1 FETCH (UID 1 FLAGS (\Seen)*)
-        S: * 3 FETCH (UID 3 FLAGS (\Answered $forwarded junk)*)
+        S: * 1 FETCH (UID 1 FLAGS (\Recent \Seen)*)
+        S: * 3 FETCH (UID 3 FLAGS (\Recent \Answered $forwarded junk)*)
         S: o2 OK *
         ",
     );
@@ -55,12 +55,12 @@ fn unchangedsince_refuses_stale_updates() {
     let r = c.cmd("b FETCH 1:2 (MODSEQ)");
     assert!(super::glob("* 1 FETCH (MODSEQ (*))", &r[0]), "{r:?}");
     let r = c.cmd(&format!("c STORE 1 (UNCHANGEDSINCE {modseq}) +FLAGS (\\Seen)"));
-    assert!(super::glob("* 1 FETCH (FLAGS (\\Seen) MODSEQ (*))", &r[0]), "{r:?}");
+    assert!(super::glob("* 1 FETCH (FLAGS (\\Recent \\Seen) MODSEQ (*))", &r[0]), "{r:?}");
     assert!(r.last().unwrap().starts_with("c OK"), "{r:?}");
     // Message 1 changed after `modseq`: a second conditional store fails for it.
     let r = c.cmd(&format!("d STORE 1:2 (UNCHANGEDSINCE {modseq}) +FLAGS (\\Flagged)"));
     assert!(r.last().unwrap().starts_with("d OK [MODIFIED 1]"), "{r:?}");
-    assert!(r.iter().any(|l| super::glob("* 2 FETCH (FLAGS (\\Flagged) MODSEQ (*))", l)), "{r:?}");
+    assert!(r.iter().any(|l| super::glob("* 2 FETCH (FLAGS (\\Recent \\Flagged) MODSEQ (*))", l)), "{r:?}");
     let r = c.cmd("e UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)");
     assert_eq!(r.len(), 3, "{r:?}");
 }

@@ -27,6 +27,8 @@ pub const ACC_THREAD_MEMBER: u8 = 0x0A;
 pub const ACC_SETTINGS: u8 = 0x0B;
 pub const ACC_METADATA: u8 = 0x0C;
 pub const ACC_UPLOAD: u8 = 0x0D;
+/// IMAP `\Recent`: per mailbox, the first UID no session has claimed.
+pub const ACC_RECENT: u8 = 0x0E;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

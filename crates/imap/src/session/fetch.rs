@@ -83,8 +83,8 @@ impl Session {
         if vanished && (!uid || !self.enabled.qresync || changed_since.is_none()) {
             return Ok(Reply::bad("VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE"));
         }
-        if changed_since.is_some() {
-            self.enabled.condstore = true;
+        if changed_since.is_some() || items.contains(&FetchAttr::ModSeq) {
+            self.enable_condstore(out)?;
         }
         let view = self.selected.as_ref().expect("selected");
         if !uid && !view.valid_seqs(set) {
@@ -156,7 +156,8 @@ impl Session {
             let view = self.selected.as_mut().expect("selected");
             view.announce(&state.keywords, out);
             let flags = items.contains(&FetchAttr::Flags) || seen_now.contains(&email);
-            write_message(out, seq, uid_value, email, uid, items, &state, meta.as_ref(), &raw, flags, modseq_item);
+            let recent = view.recent.contains(&uid_value);
+            write_message(out, seq, uid_value, email, uid, items, &state, meta.as_ref(), &raw, flags.then_some(recent), modseq_item);
             self.flush_if_large(out);
         }
         self.sync(out, uid)?;
@@ -196,7 +197,8 @@ fn write_message(
     state: &EmailState,
     meta: Option<&EmailMeta>,
     raw: &[u8],
-    flags: bool,
+    // Some(recent) when FLAGS is written.
+    flags: Option<bool>,
     modseq: bool,
 ) {
     out.extend_from_slice(format!("* {seq} FETCH (").as_bytes());
@@ -211,10 +213,10 @@ fn write_message(
         sep(out);
         out.extend_from_slice(format!("UID {uid}").as_bytes());
     }
-    if flags {
+    if let Some(recent) = flags {
         sep(out);
         out.extend_from_slice(b"FLAGS ");
-        render::flags(out, &state.keywords);
+        render::flags(out, &state.keywords, recent);
     }
     if modseq {
         sep(out);

@@ -41,9 +41,7 @@ impl Session {
                 account.create_mailbox(&parent, None, now)?;
             }
         }
-        let created = account.create_mailbox(&name, role, now)?;
-        // New mailboxes are subscribed, as clients expect of their own folders.
-        account.update_mailbox(created.id, MailboxPatch { subscribed: Some(true), ..MailboxPatch::default() })?;
+        account.create_mailbox(&name, role, now)?;
         Ok(Reply::ok("CREATE completed"))
     }
 
@@ -230,7 +228,10 @@ fn write_status(account: &Account, m: &Mailbox, wire: &str, items: &[StatusItem]
     for item in items {
         parts.push(match item {
             StatusItem::Messages => format!("MESSAGES {}", uids.len()),
-            StatusItem::Recent => "RECENT 0".to_owned(),
+            StatusItem::Recent => {
+                let from = account.recent_from(m.id)?;
+                format!("RECENT {}", uids.iter().filter(|(u, _)| *u >= from).count())
+            }
             StatusItem::UidNext => format!("UIDNEXT {}", m.uid_next),
             StatusItem::UidValidity => format!("UIDVALIDITY {}", m.uid_validity),
             StatusItem::Unseen => format!("UNSEEN {unseen}"),

@@ -44,8 +44,9 @@ impl Session {
             }
         }
         if unchanged_since.is_some() {
-            self.enabled.condstore = true;
+            self.enable_condstore(out)?;
         }
+        let view = self.selected.as_ref().expect("selected");
         let targets = view.resolve(set, uid, self.saved.as_deref());
         let emails = emails_of(&account, view, &targets)?;
         let ids: Vec<_> = emails.iter().map(|(_, _, e)| *e).collect();
@@ -83,6 +84,7 @@ impl Session {
                     *seq,
                     (uid || self.enabled.qresync).then_some(*uid_value),
                     &state.keywords,
+                    view.recent.contains(uid_value),
                     condstore.then_some(state.modseq),
                 );
             }
@@ -119,7 +121,16 @@ impl Session {
             return Ok(Reply::ok(&format!("{what} completed: no messages matched")));
         }
         let source = view.mailbox;
-        let pairs = if is_move { account.move_messages(source, &uids, target.id)? } else { account.copy(source, &uids, target.id)? };
+        let pairs = if is_move && target.id == source {
+            // MOVE into the same mailbox: new UIDs, the old ones expunged.
+            let pairs = account.copy(source, &uids, target.id)?;
+            account.expunge(source, &uids)?;
+            pairs
+        } else if is_move {
+            account.move_messages(source, &uids, target.id)?
+        } else {
+            account.copy(source, &uids, target.id)?
+        };
         let code = copyuid(target.uid_validity, &pairs);
         if !is_move {
             self.sync(out, uid)?;

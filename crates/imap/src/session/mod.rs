@@ -484,6 +484,22 @@ impl Session {
         view.sync(account, self.enabled.qresync, self.enabled.condstore, expunges, out)
     }
 
+    /// A CONDSTORE-enabling command (RFC 7162 3.1): MODSEQ is reported from
+    /// now on, and with a mailbox selected the client learns its
+    /// HIGHESTMODSEQ once.
+    fn enable_condstore(&mut self, out: &mut Vec<u8>) -> tresor_store::Result<()> {
+        if self.enabled.condstore {
+            return Ok(());
+        }
+        self.enabled.condstore = true;
+        if let Some(id) = self.selected_mailbox()
+            && let Some(m) = self.acct().mailbox(id)?
+        {
+            out.extend_from_slice(format!("* OK [HIGHESTMODSEQ {}] Highest\r\n", view::highest_modseq(&m)).as_bytes());
+        }
+        Ok(())
+    }
+
     /// Called by the driver during IDLE when the account's change log moved.
     pub fn idle_poll(&mut self, out: &mut Vec<u8>) -> tresor_store::Result<()> {
         self.sync(out, true)

@@ -249,9 +249,16 @@ pub fn binary(raw: &[u8], summary: &MessageSummary, part: &[u32]) -> Result<Vec<
     Ok(tresor_message::decoded_part(raw, p))
 }
 
-/// A message's keywords as IMAP flags.
-pub fn flags(out: &mut Vec<u8>, keywords: &[String]) {
+/// A message's keywords as IMAP flags, `\Recent` first when it is recent
+/// in this session.
+pub fn flags(out: &mut Vec<u8>, keywords: &[String], recent: bool) {
     out.push(b'(');
+    if recent {
+        out.extend_from_slice(b"\\Recent");
+        if !keywords.is_empty() {
+            out.push(b' ');
+        }
+    }
     for (i, k) in keywords.iter().enumerate() {
         if i > 0 {
             out.push(b' ');
@@ -328,7 +335,8 @@ mod tests {
     #[test]
     fn dates_and_flags() {
         assert_eq!(s(|o| internal_date(o, 836_732_665)), "\"07-Jul-1996 09:44:25 +0000\"");
-        assert_eq!(s(|o| flags(o, &["$seen".into(), "$label".into()])), "(\\Seen $label)");
+        assert_eq!(s(|o| flags(o, &["$seen".into(), "$label".into()], false)), "(\\Seen $label)");
+        assert_eq!(s(|o| flags(o, &["$seen".into()], true)), "(\\Recent \\Seen)");
         assert_eq!(keyword_of_flag("\\SEEN").as_deref(), Some("$seen"));
         assert_eq!(keyword_of_flag("\\Recent"), None);
         assert_eq!(keyword_of_flag("$Forwarded").as_deref(), Some("$forwarded"));

@@ -37,6 +37,8 @@ enum Node {
     ModSeq(u64),
     EmailId(String),
     ThreadId(String),
+    /// `\Recent` in this session.
+    Recent,
     Nothing,
 }
 
@@ -73,6 +75,8 @@ pub struct Ctx<'a> {
     pub raw: &'a dyn Fn(EmailId) -> Option<Vec<u8>>,
     pub email_id: &'a dyn Fn(EmailId) -> String,
     pub thread_id: &'a dyn Fn(u64) -> String,
+    /// Whether a UID is `\Recent` in this session.
+    pub recent: &'a dyn Fn(u32) -> bool,
 }
 
 pub fn prepare(key: &SearchKey, charset: Option<&str>) -> Result<Query, SearchError> {
@@ -102,8 +106,10 @@ fn node(key: &SearchKey, decode: &Decode) -> Node {
         SearchKey::And(keys) => Node::And(keys.iter().map(|k| node(k, decode)).collect()),
         SearchKey::Or(a, b) => Node::Or(Box::new(node(a, decode)), Box::new(node(b, decode))),
         SearchKey::Not(k) => Node::Not(Box::new(node(k, decode))),
-        SearchKey::All | SearchKey::Old => Node::All,
-        SearchKey::Recent | SearchKey::New => Node::Nothing,
+        SearchKey::All => Node::All,
+        SearchKey::Recent => Node::Recent,
+        SearchKey::Old => Node::Not(Box::new(Node::Recent)),
+        SearchKey::New => Node::And(vec![Node::Recent, Node::Keyword("$seen".into(), false)]),
         SearchKey::SequenceSet(s) => Node::Seq(s.clone()),
         SearchKey::Uid(s) => Node::Uid(s.clone()),
         SearchKey::Answered => Node::Keyword("$answered".into(), true),
@@ -204,13 +210,23 @@ fn in_set(set: &SequenceSet, n: u32, max: u32, saved: Option<&[u32]>, uid: u32) 
 
 fn eval(node: &Node, c: &Candidate, ctx: &Ctx, lazy: &mut Lazy) -> bool {
     let received_day = c.meta.received_at.div_euclid(86_400);
-    let sent_day = c.meta.summary.sent_at.unwrap_or(c.meta.received_at).div_euclid(86_400);
+    // RFC 9051: SENT* compare the Date: header's own date, its time and zone
+    // disregarded.
+    let sent_day = c
+        .meta
+        .summary
+        .envelope
+        .date
+        .as_deref()
+        .and_then(header_day)
+        .unwrap_or_else(|| c.meta.summary.sent_at.unwrap_or(c.meta.received_at).div_euclid(86_400));
     match node {
         Node::And(nodes) => nodes.iter().all(|n| eval(n, c, ctx, lazy)),
         Node::Or(a, b) => eval(a, c, ctx, lazy) || eval(b, c, ctx, lazy),
         Node::Not(n) => !eval(n, c, ctx, lazy),
         Node::All => true,
         Node::Nothing => false,
+        Node::Recent => (ctx.recent)(c.uid),
         Node::Seq(set) => in_set(set, c.seq, ctx.max_seq, ctx.saved, c.uid),
         Node::Uid(set) => in_set(set, c.uid, ctx.max_uid, ctx.saved, c.uid),
         Node::Keyword(k, present) => c.state.keywords.iter().any(|x| x == k) == *present,
@@ -252,6 +268,23 @@ fn eval(node: &Node, c: &Candidate, ctx: &Ctx, lazy: &mut Lazy) -> bool {
             fold(&String::from_utf8_lossy(header)).contains(needle.as_str())
         }
     }
+}
+
+/// The calendar day written in a Date: header (`Sat, 24 Mar 2007 23:00 +0200`
+/// is 24 Mar 2007), as days since the epoch.
+fn header_day(raw: &[u8]) -> Option<i64> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let text = std::str::from_utf8(raw).ok()?;
+    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    words.windows(3).find_map(|w| {
+        let day: i64 = w[0].parse().ok().filter(|d| (1..=31).contains(d))?;
+        let month = MONTHS.iter().position(|m| w[1].len() >= 3 && m.eq_ignore_ascii_case(&w[1][..3]))? as i64 + 1;
+        let mut year: i64 = w[2].parse().ok()?;
+        if w[2].len() <= 2 {
+            year += if year < 50 { 2000 } else { 1900 };
+        }
+        Some(crate::codec::parse::days_from_civil(year, month, day))
+    })
 }
 
 /// Raw values (after the colon, unfolded line ends kept) of the fields
@@ -302,7 +335,9 @@ mod tests {
         };
         let eid = |e: EmailId| tresor_store::ids::email(e);
         let tid = |t: u64| tresor_store::ids::thread(t);
-        let ctx = Ctx { max_seq: 1, max_uid: 1, saved: None, now: 1_700_000_100, raw: &load, email_id: &eid, thread_id: &tid };
+        let recent = |_: u32| false;
+        let ctx =
+            Ctx { max_seq: 1, max_uid: 1, saved: None, now: 1_700_000_100, raw: &load, email_id: &eid, thread_id: &tid, recent: &recent };
         let c = Candidate { seq: 1, uid: 1, email: EmailId(1), meta: &meta, state: &state };
         let q = prepare(&key, charset).unwrap();
         let mut cache = None;

@@ -33,6 +33,7 @@ impl Session {
         let email_id = |e: EmailId| ids::email(e);
         let thread_id = |t: u64| ids::thread(t);
         let saved = self.saved.as_deref();
+        let recent = |uid: u32| view.recent.contains(&uid);
         let ctx = search::Ctx {
             max_seq: view.exists(),
             max_uid: view.max_uid(),
@@ -41,6 +42,7 @@ impl Session {
             raw: &raw_of,
             email_id: &email_id,
             thread_id: &thread_id,
+            recent: &recent,
         };
         let mut hits = Vec::new();
         for (seq, uid, email) in emails {
@@ -66,7 +68,7 @@ impl Session {
         let Some(hits) = self.matching(charset, criteria)? else { return Ok(bad_charset()) };
         let with_modseq = mentions_modseq(criteria);
         if with_modseq {
-            self.enabled.condstore = true;
+            self.enable_condstore(out)?;
         }
         let ids: Vec<u32> = hits.iter().map(|h| if uid { h.uid } else { h.seq }).collect();
         let max_modseq = hits.iter().map(|h| h.modseq).max();
@@ -251,8 +253,7 @@ fn write_esearch(out: &mut Vec<u8>, tag: &str, uid: bool, options: &[SearchRetur
             SearchReturn::All if !ids.is_empty() => {
                 out.extend_from_slice(b" ALL ");
                 if ordered {
-                    let s: Vec<String> = ids.iter().map(u32::to_string).collect();
-                    out.extend_from_slice(s.join(",").as_bytes());
+                    ordered_set(out, ids);
                 } else {
                     let mut sorted = ids.to_vec();
                     sorted.sort_unstable();
@@ -266,4 +267,26 @@ fn write_esearch(out: &mut Vec<u8>, tag: &str, uid: bool, options: &[SearchRetur
         out.extend_from_slice(format!(" MODSEQ {m}").as_bytes());
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// A sequence set that keeps the sort order: runs of consecutive ascending
+/// numbers become ranges (`4,1:3,7`).
+fn ordered_set(out: &mut Vec<u8>, ids: &[u32]) {
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        let mut end = start;
+        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
+            i += 1;
+            end = ids[i];
+        }
+        if out.last() != Some(&b' ') {
+            out.push(b',');
+        }
+        out.extend_from_slice(start.to_string().as_bytes());
+        if end != start {
+            out.extend_from_slice(format!(":{end}").as_bytes());
+        }
+        i += 1;
+    }
 }

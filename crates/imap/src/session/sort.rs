@@ -41,23 +41,26 @@ fn compare(c: SortCriterion, a: &SortItem, b: &SortItem) -> Ordering {
     }
 }
 
+/// i;ascii-casemap compares upper-cased strings (so `[` and `_` sort after
+/// the letters).
 fn casemap(s: &str) -> String {
-    s.to_ascii_lowercase()
+    s.to_ascii_uppercase()
 }
 
-/// The addr-mailbox of the first address (RFC 5256: empty if none).
+/// The addr-mailbox of the first address (RFC 5256: empty if none); for a
+/// group, the group's name (what its first entry carries).
 fn mailbox_key(list: &[Address]) -> String {
-    list.iter()
-        .find(|a| a.host.is_some())
-        .and_then(|a| a.mailbox.as_deref())
-        .map(|m| casemap(&String::from_utf8_lossy(m)))
-        .unwrap_or_default()
+    list.first().and_then(|a| a.mailbox.as_deref()).map(|m| casemap(&String::from_utf8_lossy(m))).unwrap_or_default()
 }
 
 /// RFC 5957: the decoded display name of the first address, else its
 /// addr-spec.
 fn display_key(list: &[Address]) -> String {
-    let Some(a) = list.iter().find(|a| a.host.is_some()) else { return String::new() };
+    let Some(a) = list.first() else { return String::new() };
+    if a.host.is_none() {
+        // A group: its display name.
+        return a.mailbox.as_deref().map(|m| casemap(&String::from_utf8_lossy(m))).unwrap_or_default();
+    }
     if let Some(name) = a.name.as_deref().map(tresor_message::decode_text).filter(|n| !n.is_empty()) {
         return casemap(&name);
     }

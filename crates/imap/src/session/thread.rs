@@ -103,9 +103,10 @@ fn references(items: &[ThreadItem], out: &mut Vec<u8>) {
         if let Some(old) = nodes[own].parent.take() {
             nodes[old].children.retain(|&c| c != own);
         }
+        // Unless that would make a loop: `own` above `p` already.
         if let Some(p) = prev
             && p != own
-            && !is_ancestor(&nodes, p, own)
+            && !is_ancestor(&nodes, own, p)
         {
             nodes[own].parent = Some(p);
             nodes[p].children.push(own);

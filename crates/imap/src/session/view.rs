@@ -31,6 +31,10 @@ pub struct View {
     announced: BTreeSet<String>,
     /// Modseqs of this session's own flag changes, already reported.
     pub own: Vec<u64>,
+    /// UIDs that are `\Recent` in this session (IMAP4rev1).
+    pub recent: BTreeSet<u32>,
+    /// IMAP4rev2 was enabled: no RECENT responses.
+    rev2: bool,
 }
 
 const SYSTEM_FLAGS: &str = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
@@ -57,7 +61,14 @@ impl View {
             pending_expunge: BTreeSet::new(),
             announced: BTreeSet::new(),
             own: Vec::new(),
+            recent: BTreeSet::new(),
+            rev2,
         };
+        // EXAMINE claims nothing: the messages stay recent for a SELECT.
+        if !read_only {
+            let first = account.claim_recent(mailbox.id, mailbox.uid_next)?;
+            view.recent = view.uids.iter().copied().filter(|u| *u >= first).collect();
+        }
         let mut first_unseen = None;
         for (i, (_, email)) in entries.iter().enumerate() {
             let Some(state) = account.email_state(*email)? else { continue };
@@ -74,7 +85,7 @@ impl View {
         out.extend_from_slice(format!("* OK [PERMANENTFLAGS ({SYSTEM_FLAGS} \\*)] Flags permitted\r\n").as_bytes());
         out.extend_from_slice(format!("* {} EXISTS\r\n", view.uids.len()).as_bytes());
         if !rev2 {
-            out.extend_from_slice(b"* 0 RECENT\r\n");
+            out.extend_from_slice(format!("* {} RECENT\r\n", view.recent.len()).as_bytes());
             if let Some(n) = first_unseen {
                 out.extend_from_slice(format!("* OK [UNSEEN {n}] First unseen\r\n").as_bytes());
             }
@@ -113,7 +124,7 @@ impl View {
         for (i, (uid, email)) in entries.iter().enumerate() {
             let Some(state) = account.email_state(*email)? else { continue };
             if state.modseq > q.modseq {
-                write_flags_fetch(out, i as u32 + 1, Some(*uid), &state.keywords, Some(state.modseq));
+                write_flags_fetch(out, i as u32 + 1, Some(*uid), &state.keywords, self.recent.contains(uid), Some(state.modseq));
             }
         }
         Ok(())
@@ -207,6 +218,7 @@ impl View {
     pub fn expunged(&mut self, uid: u32, qresync: bool, vanished: &mut Vec<u32>, out: &mut Vec<u8>) {
         let Ok(i) = self.uids.binary_search(&uid) else { return };
         self.uids.remove(i);
+        self.recent.remove(&uid);
         if qresync {
             vanished.push(uid);
         } else {
@@ -266,7 +278,7 @@ impl View {
             }
             let Some(seq) = self.seq_of(uid) else { continue };
             self.announce(&state.keywords, out);
-            write_flags_fetch(out, seq, Some(uid), &state.keywords, condstore.then_some(state.modseq));
+            write_flags_fetch(out, seq, Some(uid), &state.keywords, self.recent.contains(&uid), condstore.then_some(state.modseq));
         }
         added.sort_unstable();
         added.retain(|u| *u > self.max_uid());
@@ -281,8 +293,16 @@ impl View {
                 }
             }
             self.announce(&keywords, out);
+            if !self.read_only {
+                let last = *added.last().expect("not empty");
+                let first = account.claim_recent(self.mailbox, last + 1)?;
+                self.recent.extend(added.iter().copied().filter(|u| *u >= first));
+            }
             self.uids.extend(added);
             out.extend_from_slice(format!("* {} EXISTS\r\n", self.exists()).as_bytes());
+            if !self.rev2 {
+                out.extend_from_slice(format!("* {} RECENT\r\n", self.recent.len()).as_bytes());
+            }
         }
         if destroyed {
             out.extend_from_slice(b"* BYE the selected mailbox was deleted\r\n");
@@ -292,12 +312,12 @@ impl View {
 }
 
 /// `* n FETCH (UID u FLAGS (...) MODSEQ (m))`.
-pub fn write_flags_fetch(out: &mut Vec<u8>, seq: u32, uid: Option<u32>, keywords: &[String], modseq: Option<u64>) {
+pub fn write_flags_fetch(out: &mut Vec<u8>, seq: u32, uid: Option<u32>, keywords: &[String], recent: bool, modseq: Option<u64>) {
     match uid {
         Some(uid) => out.extend_from_slice(format!("* {seq} FETCH (UID {uid} FLAGS ").as_bytes()),
         None => out.extend_from_slice(format!("* {seq} FETCH (FLAGS ").as_bytes()),
     }
-    render::flags(out, keywords);
+    render::flags(out, keywords, recent);
     if let Some(m) = modseq {
         out.extend_from_slice(format!(" MODSEQ ({m})").as_bytes());
     }

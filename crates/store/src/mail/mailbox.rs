@@ -236,6 +236,7 @@ impl Account {
         let mut txn = self.begin()?;
         txn.delete(record_key(m.id));
         txn.delete(name_key(&self.key, &m.name));
+        txn.delete(crate::mail::recent::key(m.id));
         txn.log(Change::MailboxDestroyed { mailbox: m.id });
         txn.commit()?;
         Ok(())

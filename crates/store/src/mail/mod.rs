@@ -8,6 +8,7 @@ pub mod mailbox;
 pub mod message;
 pub mod metadata;
 pub mod ops;
+mod recent;
 pub mod retention;
 mod thread;
 pub mod upload;
