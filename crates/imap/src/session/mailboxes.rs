@@ -125,9 +125,10 @@ impl Session {
             let children: Vec<&Mailbox> = mailboxes.iter().filter(|c| c.name.starts_with(&format!("{}/", m.name))).collect();
             let mut childinfo = false;
             if subscribed_only && !m.subscribed {
-                // RECURSIVEMATCH: a parent of a subscribed mailbox is listed
-                // with CHILDINFO (RFC 5258 section 3.5).
-                if recursive && children.iter().any(|c| c.subscribed) {
+                // RECURSIVEMATCH: a parent of a subscribed mailbox the
+                // patterns do not list is shown with CHILDINFO (RFC 5258 3.5).
+                let listed = |c: &Mailbox| patterns.iter().any(|p| matches(p, &self.wire_name(&c.name)));
+                if recursive && children.iter().any(|c| c.subscribed && !listed(c)) {
                     childinfo = true;
                 } else {
                     continue;
@@ -163,13 +164,28 @@ impl Session {
         let account = self.acct();
         let Some(pattern) = self.mailbox_pattern(reference, pattern) else { return Ok(Reply::ok("LSUB completed")) };
         let mailboxes = account.mailboxes()?;
+        let mut shown = std::collections::BTreeMap::new();
         for m in mailboxes.iter().filter(|m| m.subscribed) {
             let wire = self.wire_name(&m.name);
             if matches(&pattern, &wire) {
-                out.extend_from_slice(b"* LSUB () \"/\" ");
-                mailbox_astring(out, &wire);
-                out.extend_from_slice(b"\r\n");
+                shown.insert(wire, "");
+                continue;
             }
+            // RFC 3501 6.3.9: with `%`, an unsubscribed parent of a
+            // subscribed mailbox is listed as \Noselect.
+            let mut parent = wire.as_str();
+            while let Some(cut) = parent.rfind('/') {
+                parent = &parent[..cut];
+                if matches(&pattern, parent) {
+                    shown.entry(parent.to_owned()).or_insert("\\Noselect");
+                    break;
+                }
+            }
+        }
+        for (wire, attr) in shown {
+            out.extend_from_slice(format!("* LSUB ({attr}) \"/\" ").as_bytes());
+            mailbox_astring(out, &wire);
+            out.extend_from_slice(b"\r\n");
         }
         Ok(Reply::ok("LSUB completed"))
     }

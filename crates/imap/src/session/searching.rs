@@ -72,6 +72,21 @@ impl Session {
         }
         let ids: Vec<u32> = hits.iter().map(|h| if uid { h.uid } else { h.seq }).collect();
         let max_modseq = hits.iter().map(|h| h.modseq).max();
+        // RFC 7162 3.1.5: with only MIN and/or MAX, the MODSEQ is that of the
+        // messages returned.
+        let shown_modseq = match &ret {
+            Some(o) if !o.is_empty() && o.iter().all(|r| matches!(r, SearchReturn::Min | SearchReturn::Max | SearchReturn::Save)) => {
+                let mut shown = Vec::new();
+                if o.contains(&SearchReturn::Min) {
+                    shown.extend(hits.iter().min_by_key(|h| h.uid));
+                }
+                if o.contains(&SearchReturn::Max) {
+                    shown.extend(hits.iter().max_by_key(|h| h.uid));
+                }
+                shown.iter().map(|h| h.modseq).max()
+            }
+            _ => max_modseq,
+        };
         let ret = match ret {
             Some(r) => Some(r),
             None if self.enabled.rev2 => Some(Vec::new()),
@@ -99,7 +114,7 @@ impl Session {
                 let only_save = options.iter().all(|o| *o == SearchReturn::Save);
                 if !only_save {
                     let tag = self.current_tag.clone();
-                    write_esearch(out, &tag, uid, &options, &ids, false, with_modseq.then_some(max_modseq).flatten());
+                    write_esearch(out, &tag, uid, &options, &ids, false, with_modseq.then_some(shown_modseq).flatten());
                 }
             }
         }

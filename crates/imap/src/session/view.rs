@@ -64,11 +64,10 @@ impl View {
             recent: BTreeSet::new(),
             rev2,
         };
-        // EXAMINE claims nothing: the messages stay recent for a SELECT.
-        if !read_only {
-            let first = account.claim_recent(mailbox.id, mailbox.uid_next)?;
-            view.recent = view.uids.iter().copied().filter(|u| *u >= first).collect();
-        }
+        // EXAMINE shows what is recent but claims nothing: the messages
+        // stay recent for the next SELECT.
+        let first = if read_only { account.recent_from(mailbox.id)? } else { account.claim_recent(mailbox.id, mailbox.uid_next)? };
+        view.recent = view.uids.iter().copied().filter(|u| *u >= first).collect();
         let mut first_unseen = None;
         for (i, (_, email)) in entries.iter().enumerate() {
             let Some(state) = account.email_state(*email)? else { continue };
