@@ -46,7 +46,8 @@ impl Default for Config {
     }
 }
 
-const READ_CHUNK: usize = 16 * 1024;
+/// Small: an idle connection holds one of these while it waits.
+const READ_CHUNK: usize = 4 * 1024;
 /// Response bytes a command may hold before handing them to the writer.
 pub const FLUSH_AT: usize = 256 * 1024;
 

@@ -76,26 +76,32 @@ impl Backend for ImapBackend {
 struct PerIp(Mutex<HashMap<IpAddr, usize>>);
 
 impl PerIp {
+    /// Loopback is exempt: it is a local proxy, webmail or a benchmark, not
+    /// one remote client.
     fn enter(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        if ip.is_loopback() {
+            return Some(IpSlot(self.clone(), None));
+        }
         let mut map = self.0.lock().unwrap();
         let n = map.entry(ip).or_default();
         if *n >= MAX_PER_IP {
             return None;
         }
         *n += 1;
-        Some(IpSlot(self.clone(), ip))
+        Some(IpSlot(self.clone(), Some(ip)))
     }
 }
 
-struct IpSlot(Arc<PerIp>, IpAddr);
+struct IpSlot(Arc<PerIp>, Option<IpAddr>);
 
 impl Drop for IpSlot {
     fn drop(&mut self) {
+        let Some(ip) = self.1 else { return };
         let mut map = self.0.0.lock().unwrap();
-        if let Some(n) = map.get_mut(&self.1) {
+        if let Some(n) = map.get_mut(&ip) {
             *n -= 1;
             if *n == 0 {
-                map.remove(&self.1);
+                map.remove(&ip);
             }
         }
     }

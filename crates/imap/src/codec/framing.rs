@@ -67,6 +67,11 @@ impl Framer {
 
     pub fn push(&mut self, bytes: &[u8]) {
         if self.pos > 0 && self.pos == self.input.len() {
+            // Everything consumed: give a large buffer back (an idle
+            // connection should hold little).
+            if self.input.capacity() > 16 * 1024 {
+                self.input = Vec::new();
+            }
             self.input.clear();
             self.pos = 0;
         } else if self.pos > 64 * 1024 {
@@ -164,7 +169,14 @@ impl Framer {
         self.pos += nl + 1;
         let line = &self.command[line_start..self.command.len() - 2];
         match literal_announcement(line) {
-            None => Frame::Command(std::mem::take(&mut self.command)),
+            None => {
+                let command = std::mem::take(&mut self.command);
+                if self.pos == self.input.len() && self.input.capacity() > 16 * 1024 {
+                    self.input = Vec::new();
+                    self.pos = 0;
+                }
+                Frame::Command(command)
+            }
             Some((size, sync)) => {
                 let limit = if self.is_append() { self.limits.max_literal } else { self.limits.max_command_literal };
                 if sync {
