@@ -82,7 +82,7 @@ fn rfc822_items_and_nested_messages() {
         S: * 1 FETCH (RFC822.HEADER {*}*Subject: fwd* BODY[2.HEADER] {*}*From: inner@example.org*Subject: inner* BODY[2.TEXT] {10}*inner body BODY[2.1] {10}*inner body)
         S: b OK *
         C: c FETCH 1 FLAGS
-        S: * 1 FETCH (FLAGS ())
+        S: * 1 FETCH (FLAGS (\Recent))
         S: c OK *
         C: d FETCH 1 BODY
         S: * 1 FETCH (BODY (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 12 1)("message" "rfc822" NIL NIL NIL "7bit" 53 (NIL "inner" ((NIL NIL "inner" "example.org")) *) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 10 1) 4) "mixed"))

@@ -43,10 +43,13 @@ fn list_shows_special_use_children_and_status() {
         S: h0 OK *
         C: h UNSUBSCRIBE Projects
         S: h OK *
-        C: i LIST (SUBSCRIBED RECURSIVEMATCH) "" Proj*
+        C: i LIST (SUBSCRIBED RECURSIVEMATCH) "" Proj%
         S: * LIST (\HasChildren) "/" Projects ("CHILDINFO" ("SUBSCRIBED"))
-        S: * LIST (\HasNoChildren \Subscribed) "/" Projects/Alpha
         S: i OK *
+        C: i2 LIST (SUBSCRIBED RECURSIVEMATCH) "" Proj*
+        !S: * LIST * Projects ("CHILDINFO"*
+        S: * LIST (\HasNoChildren \Subscribed) "/" Projects/Alpha
+        S: i2 OK *
         C: j LSUB "" *
         S: * LSUB () "/" Projects/Alpha
         !S: * LSUB () "/" Projects

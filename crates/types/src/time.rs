@@ -26,8 +26,9 @@ pub fn asctime(unix: i64) -> String {
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// (year, month, day) of days since 1970-01-01: Howard Hinnant's
+/// days-to-civil algorithm (proleptic Gregorian).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

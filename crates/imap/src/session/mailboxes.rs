@@ -28,19 +28,8 @@ impl Session {
             },
             _ => return Ok(Reply::no_code("USEATTR", "one special use per mailbox")),
         };
-        // RFC 9051 6.3.4: create the superior levels that are missing.
         let now = self.backend.now();
-        let mut parent = String::new();
-        let parts: Vec<&str> = name.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
-            if !parent.is_empty() {
-                parent.push('/');
-            }
-            parent.push_str(part);
-            if account.mailbox_by_name(&parent)?.is_none() {
-                account.create_mailbox(&parent, None, now)?;
-            }
-        }
+        create_parents(&account, &name, now)?;
         account.create_mailbox(&name, role, now)?;
         Ok(Reply::ok("CREATE completed"))
     }
@@ -78,17 +67,7 @@ impl Session {
             return Ok(Reply::no_code("CANNOT", "cannot move a mailbox below itself"));
         }
         let now = self.backend.now();
-        let mut parent = String::new();
-        let parts: Vec<&str> = to.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
-            if !parent.is_empty() {
-                parent.push('/');
-            }
-            parent.push_str(part);
-            if account.mailbox_by_name(&parent)?.is_none() {
-                account.create_mailbox(&parent, None, now)?;
-            }
-        }
+        create_parents(&account, &to, now)?;
         account.rename_mailbox(&from, &to, now)?;
         Ok(Reply::ok("RENAME completed"))
     }
@@ -213,6 +192,23 @@ impl Session {
         write_status(&account, &m, &self.wire_name(&m.name), items, self.backend.append_limit(), out)?;
         Ok(Reply::ok("STATUS completed"))
     }
+}
+
+/// RFC 9051 6.3.4: CREATE (and RENAME) make the superior levels of a name
+/// that are missing.
+fn create_parents(account: &Account, name: &str, now: tresor_store::UnixTime) -> Result<()> {
+    let mut parent = String::new();
+    let parts: Vec<&str> = name.split('/').collect();
+    for part in &parts[..parts.len() - 1] {
+        if !parent.is_empty() {
+            parent.push('/');
+        }
+        parent.push_str(part);
+        if account.mailbox_by_name(&parent)?.is_none() {
+            account.create_mailbox(&parent, None, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// `* STATUS name (ITEM n ...)`.
