@@ -51,3 +51,35 @@ fn multiappend_and_limits() {
     assert!(l.starts_with("d NO [TOOBIG]"), "{l}");
     c.script("C: e NOOP\nS: e OK *");
 }
+
+#[test]
+fn binary_append_keeps_nul_octets_out_of_body_fetches() {
+    let (_s, server) = server_with("bin@example.com", &[]);
+    let mut c = Imap::login(server.imap, "bin@example.com");
+    let raw = b"From: a@example.org\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\x00\x01\xe4\r\n";
+    c.send(format!("a APPEND INBOX ~{{{}+}}\r\n", raw.len()).as_bytes());
+    c.send(raw);
+    c.send(b"\r\n");
+    let r = c.until_tagged("a");
+    assert!(r.last().unwrap().starts_with("a OK"), "{r:?}");
+    c.script("C: b SELECT INBOX\nS: b OK *");
+    let r = c.cmd("c FETCH 1 (BODY.PEEK[1] BINARY.SIZE[1])");
+    assert!(!r[0].contains('\0'), "no NUL in BODY[]: {r:?}");
+    assert!(r[0].contains("AAHk") && r[0].contains("BINARY.SIZE[1] 5"), "{r:?}");
+    c.send(b"d FETCH 1 BINARY.PEEK[1]\r\n");
+    let mut head = Vec::new();
+    loop {
+        let mut b = [0u8; 1];
+        std::io::Read::read_exact(&mut c.raw_reader(), &mut b).unwrap();
+        head.push(b[0]);
+        if head.ends_with(b"~{5}\r\n") {
+            break;
+        }
+        assert!(head.len() < 200, "{}", String::from_utf8_lossy(&head));
+    }
+    let mut data = [0u8; 5];
+    std::io::Read::read_exact(&mut c.raw_reader(), &mut data).unwrap();
+    assert_eq!(&data, b"\x00\x01\xe4\r\n");
+    let r = c.until_tagged("d");
+    assert!(r.last().unwrap().starts_with("d OK"), "{r:?}");
+}

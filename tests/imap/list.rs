@@ -80,3 +80,38 @@ fn international_names_travel_as_modified_utf7() {
         "#,
     );
 }
+
+#[test]
+fn subscriptions_outlive_their_mailboxes() {
+    let (_s, server) = server_with("subs@example.com", &[]);
+    let mut c = Imap::login(server.imap, "subs@example.com");
+    c.script(
+        r#"
+        C: a CREATE Lists/rust
+        S: a OK *
+        C: b SUBSCRIBE Lists/rust
+        S: b OK *
+        C: c SUBSCRIBE Future
+        S: c OK *
+        C: d DELETE Lists/rust
+        S: d OK *
+        C: e LIST (SUBSCRIBED) "" *
+        S: * LIST (\Subscribed \NonExistent) "/" Future
+        S: * LIST (\Subscribed \NonExistent) "/" Lists/rust
+        S: e OK *
+        C: f LSUB "" *
+        S: * LSUB () "/" Future
+        S: f OK *
+        C: g CREATE Future
+        S: g OK *
+        C: h LIST "" Future RETURN (SUBSCRIBED)
+        S: * LIST (\HasNoChildren \Subscribed) "/" Future
+        S: h OK *
+        C: i UNSUBSCRIBE Lists/rust
+        S: i OK *
+        C: j LIST (SUBSCRIBED) "" Lists*
+        !S: * LIST * Lists/rust
+        S: j OK *
+        "#,
+    );
+}

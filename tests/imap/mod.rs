@@ -117,6 +117,11 @@ impl Imap {
         (self.r.into_inner(), self.w)
     }
 
+    /// The buffered reader, for a test that reads raw bytes (literal8).
+    pub fn raw_reader(&mut self) -> &mut BufReader<TcpStream> {
+        &mut self.r
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.w.write_all(bytes).unwrap();
     }

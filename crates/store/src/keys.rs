@@ -29,6 +29,8 @@ pub const ACC_METADATA: u8 = 0x0C;
 pub const ACC_UPLOAD: u8 = 0x0D;
 /// IMAP `\Recent`: per mailbox, the first UID no session has claimed.
 pub const ACC_RECENT: u8 = 0x0E;
+/// Subscriptions to names without a mailbox.
+pub const ACC_SUBSCRIPTION: u8 = 0x0F;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

@@ -74,8 +74,12 @@ impl Session {
 
     pub(super) fn subscribe(&mut self, wire: &str, on: bool) -> Result<Reply> {
         let account = self.acct();
-        let Some(name) = self.mailbox_name(wire) else { return Ok(Reply::no_code("NONEXISTENT", "no such mailbox")) };
-        let Some(m) = account.mailbox_by_name(&name)? else { return Ok(Reply::no_code("NONEXISTENT", "no such mailbox")) };
+        let Some(name) = self.mailbox_name(wire) else { return Ok(Reply::bad("mailbox name is not valid modified UTF-7")) };
+        let Some(m) = account.mailbox_by_name(&name)? else {
+            // A name without a mailbox can be subscribed too (RFC 9051 6.3.7).
+            account.set_orphan_subscription(&name, on)?;
+            return Ok(Reply::ok(if on { "SUBSCRIBE completed" } else { "UNSUBSCRIBE completed" }));
+        };
         if m.subscribed != on {
             account.update_mailbox(m.id, MailboxPatch { subscribed: Some(on), ..MailboxPatch::default() })?;
         }
@@ -136,6 +140,16 @@ impl Session {
                 write_status(&account, m, &wire, items, self.backend.append_limit(), out)?;
             }
         }
+        if subscribed_only {
+            for name in account.orphan_subscriptions()? {
+                let wire = self.wire_name(&name);
+                if patterns.iter().any(|p| matches(p, &wire)) {
+                    out.extend_from_slice(b"* LIST (\\Subscribed \\NonExistent) \"/\" ");
+                    mailbox_astring(out, &wire);
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+        }
         Ok(Reply::ok("LIST completed"))
     }
 
@@ -159,6 +173,12 @@ impl Session {
                     shown.entry(parent.to_owned()).or_insert("\\Noselect");
                     break;
                 }
+            }
+        }
+        for name in account.orphan_subscriptions()? {
+            let wire = self.wire_name(&name);
+            if matches(&pattern, &wire) {
+                shown.entry(wire).or_insert("");
             }
         }
         for (wire, attr) in shown {

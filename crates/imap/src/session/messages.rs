@@ -213,9 +213,12 @@ impl Session {
                     }
                 }
             }
-            let summary = tresor_message::parse(&m.data);
-            let new =
-                NewMessage { raw: &m.data, summary: &summary, mailbox: target.id, keywords, received_at: m.date.map_or(now, |d| d.unix) };
+            // RFC 3516: NULs from a literal8 must never reach a BODY[] reply,
+            // so parts that carry them are stored base64-encoded.
+            let recoded = if m.binary { recode_nul_parts(&m.data, &tresor_message::parse(&m.data)) } else { None };
+            let raw = recoded.as_deref().unwrap_or(&m.data);
+            let summary = tresor_message::parse(raw);
+            let new = NewMessage { raw, summary: &summary, mailbox: target.id, keywords, received_at: m.date.map_or(now, |d| d.unix) };
             match account.append(new) {
                 Ok(a) => appended.push(a.uid),
                 Err(e) => {
@@ -237,6 +240,66 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The message with every leaf part whose body holds a NUL re-encoded as
+/// base64 (its Content-Transfer-Encoding replaced); None when no part has
+/// one.
+fn recode_nul_parts(raw: &[u8], summary: &tresor_message::MessageSummary) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let mut parts: Vec<&tresor_message::BodyPart> = summary
+        .root
+        .walk()
+        .into_iter()
+        .filter(|p| !p.is_multipart() && raw.get(p.body.0 as usize..p.body.1 as usize).is_some_and(|b| b.contains(&0)))
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    // From the end, so earlier offsets stay valid.
+    parts.sort_by_key(|p| std::cmp::Reverse(p.header.0));
+    let mut out = raw.to_vec();
+    for p in parts {
+        let (h0, h1, b0, b1) = (p.header.0 as usize, p.header.1 as usize, p.body.0 as usize, p.body.1 as usize);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&raw[b0..b1]);
+        let mut body = Vec::with_capacity(encoded.len() + encoded.len() / 76 * 2 + 2);
+        for line in encoded.as_bytes().chunks(76) {
+            body.extend_from_slice(line);
+            body.extend_from_slice(b"\r\n");
+        }
+        if b1 < raw.len() && body.ends_with(b"\r\n") {
+            // The line break before a boundary belongs to the boundary.
+            body.truncate(body.len() - 2);
+        }
+        out.splice(b0..b1, body);
+        out.splice(h0..h1, with_base64_cte(&raw[h0..h1]));
+    }
+    Some(out)
+}
+
+/// A header block with its Content-Transfer-Encoding field set to base64.
+fn with_base64_cte(header: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.len() + 40);
+    let mut pos = 0;
+    while pos < header.len() {
+        let start = pos;
+        let mut end = header[pos..].iter().position(|&b| b == b'\n').map_or(header.len(), |i| pos + i + 1);
+        if header[start..end].iter().all(|&b| b == b'\r' || b == b'\n') {
+            break;
+        }
+        while end < header.len() && matches!(header[end], b' ' | b'\t') {
+            end = header[end..].iter().position(|&b| b == b'\n').map_or(header.len(), |i| end + i + 1);
+        }
+        pos = end;
+        let field = &header[start..end];
+        if field.len() >= 26 && field[..26].eq_ignore_ascii_case(b"content-transfer-encoding:") {
+            continue;
+        }
+        out.extend_from_slice(field);
+    }
+    out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n");
+    out.extend_from_slice(&header[pos..]);
+    out
 }
 
 /// `COPYUID uidvalidity source-set dest-set`, the two sets in matching order.

@@ -150,6 +150,12 @@ impl Account {
         let id = MailboxId(txn.counters.next_mailbox);
         txn.counters.next_mailbox += 1;
         let modseq = txn.modseq();
+        // A subscription the name kept after an earlier delete comes back.
+        let orphan = crate::mail::subscriptions::key(self, &canonical(name));
+        let subscribed = self.get::<String>(&orphan)?.is_some();
+        if subscribed {
+            txn.delete(orphan);
+        }
         let m = Mailbox {
             id,
             name: canonical(name),
@@ -157,7 +163,7 @@ impl Account {
             uid_validity: uid_validity(now, id),
             uid_next: 1,
             highest_modseq: modseq,
-            subscribed: false,
+            subscribed,
             sort_order: 10,
             retention_days: None,
             created_at: now,
@@ -237,6 +243,9 @@ impl Account {
         txn.delete(record_key(m.id));
         txn.delete(name_key(&self.key, &m.name));
         txn.delete(crate::mail::recent::key(m.id));
+        if m.subscribed {
+            txn.keep_subscription(&m.name);
+        }
         txn.log(Change::MailboxDestroyed { mailbox: m.id });
         txn.commit()?;
         Ok(())

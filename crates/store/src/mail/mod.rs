@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod ops;
 mod recent;
 pub mod retention;
+mod subscriptions;
 mod thread;
 pub mod upload;
 
