@@ -275,7 +275,8 @@ impl Connection {
                 self.write(format!("{tag} BAD expected DONE\r\n").as_bytes()).await?;
                 return Ok(true);
             }
-            let mut buf = vec![0u8; READ_CHUNK];
+            // DONE is six octets: an idling connection holds a small buffer.
+            let mut buf = [0u8; 256];
             tokio::select! {
                 changed = changes.changed() => {
                     if changed.is_err() {

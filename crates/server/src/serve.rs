@@ -20,11 +20,25 @@ const DEV_LOGIN: &str = "demo@localhost";
 const DEV_PASSWORD: &str = "demo";
 
 pub fn run(config_flag: Option<&Path>, dev: bool) -> Result<ExitCode> {
+    return_large_allocations();
     let config = if dev { dev_setup()? } else { Config::load(&Config::locate(config_flag))? };
     init_logging(&config.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tresor").build()?;
     runtime.block_on(serve(config, dev))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// argon2id allocates 19 MiB per password check, on whichever blocking-pool
+/// thread runs it. glibc's adaptive mmap threshold would soon serve such blocks
+/// from per-thread arenas and keep them after `free`, so a burst of logins left
+/// ~100 MiB resident for good (BENCHMARKS.md, IMAP memory). A fixed threshold
+/// keeps every block of 1 MiB or more in its own mapping, returned on free.
+fn return_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 fn init_logging(level: &str) {

@@ -236,8 +236,19 @@ impl Store {
             Err(_) => None,
         };
         match record {
-            Some(r) if password::verify(&r.password, password) => Ok(Some(r)),
-            Some(_) => Ok(None),
+            Some(r) => {
+                let now = std::time::Instant::now();
+                let key = self.logins.key(&r.login, password, &r.password);
+                if self.logins.hit(&key, now) {
+                    return Ok(Some(r));
+                }
+                if password::verify(&r.password, password) {
+                    self.logins.insert(key, now);
+                    Ok(Some(r))
+                } else {
+                    Ok(None)
+                }
+            }
             None => {
                 let _ = password::verify(DUMMY_HASH, password);
                 Ok(None)

@@ -30,6 +30,7 @@ pub mod ids;
 mod keyring;
 pub mod keys;
 pub mod lifecycle;
+mod login_cache;
 pub mod mail;
 mod sealed;
 mod store;

@@ -99,6 +99,8 @@ pub struct Store {
     pub(crate) guard: Arc<Guard>,
     /// Unlocked accounts, with when each was last handed out.
     accounts: Mutex<HashMap<AccountId, (Arc<Account>, std::time::Instant)>>,
+    /// Recently verified logins (skips argon2id for repeated logins).
+    pub(crate) logins: crate::login_cache::LoginCache,
     /// Serialises account creation, rename of addresses and purge bookkeeping.
     pub(crate) directory_lock: Mutex<()>,
 }
@@ -109,7 +111,16 @@ impl Store {
     pub fn open(engine: Arc<dyn Engine>, master: MasterKey, config: StoreConfig) -> Result<Store> {
         let guard = Arc::new(Guard { poisoned: AtomicBool::new(false), watchers: Mutex::default() });
         let dir_key = keyring::directory_key(&*engine.keyring(), &master, &guard)?;
-        let store = Store { engine, master, dir_key, config, guard, accounts: Mutex::default(), directory_lock: Mutex::default() };
+        let store = Store {
+            engine,
+            master,
+            dir_key,
+            config,
+            guard,
+            accounts: Mutex::default(),
+            logins: crate::login_cache::LoginCache::new(),
+            directory_lock: Mutex::default(),
+        };
         store.recover_pending_creations()?;
         Ok(store)
     }

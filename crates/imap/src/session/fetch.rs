@@ -148,10 +148,17 @@ impl Session {
             if need.meta && meta.is_none() {
                 continue;
             }
-            let raw = match (&meta, need.raw) {
-                (Some(meta), true) if need.header_only => account.read_blob_range(meta.blob, 0, meta.summary.root.header.1 as u64)?,
-                (Some(_), true) => account.read_message(email)?,
-                _ => Vec::new(),
+            let read = match (&meta, need.raw) {
+                (Some(meta), true) if need.header_only => account.read_blob_range(meta.blob, 0, meta.summary.root.header.1 as u64),
+                (Some(_), true) => account.read_message(email),
+                _ => Ok(Vec::new()),
+            };
+            let raw = match read {
+                Ok(raw) => raw,
+                // Expunged by another session after this one resolved the
+                // set: the client hears of it at the next sync.
+                Err(tresor_store::Error::NoMessage) => continue,
+                Err(e) => return Err(e),
             };
             let view = self.selected.as_mut().expect("selected");
             view.announce(&state.keywords, out);

@@ -66,8 +66,14 @@ impl View {
         };
         // EXAMINE shows what is recent but claims nothing: the messages
         // stay recent for the next SELECT.
-        let first = if read_only { account.recent_from(mailbox.id)? } else { account.claim_recent(mailbox.id, mailbox.uid_next)? };
-        view.recent = view.uids.iter().copied().filter(|u| *u >= first).collect();
+        // Claimed up to the last UID this view holds, so the range and the
+        // view agree even if a message arrived meanwhile.
+        let claimed = if read_only {
+            account.recent_from(mailbox.id)?..u32::MAX
+        } else {
+            account.claim_recent(mailbox.id, view.max_uid().saturating_add(1))?
+        };
+        view.recent = view.uids.iter().copied().filter(|u| claimed.contains(u)).collect();
         let mut first_unseen = None;
         for (i, (_, email)) in entries.iter().enumerate() {
             let Some(state) = account.email_state(*email)? else { continue };
@@ -294,8 +300,8 @@ impl View {
             self.announce(&keywords, out);
             if !self.read_only {
                 let last = *added.last().expect("not empty");
-                let first = account.claim_recent(self.mailbox, last + 1)?;
-                self.recent.extend(added.iter().copied().filter(|u| *u >= first));
+                let claimed = account.claim_recent(self.mailbox, last + 1)?;
+                self.recent.extend(added.iter().copied().filter(|u| claimed.contains(u)));
             }
             self.uids.extend(added);
             out.extend_from_slice(format!("* {} EXISTS\r\n", self.exists()).as_bytes());

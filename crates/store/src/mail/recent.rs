@@ -22,20 +22,20 @@ impl Account {
         Ok(self.get::<u32>(&key(mailbox))?.unwrap_or(1))
     }
 
-    /// Claims the unclaimed UIDs below `uid_next` for the calling session;
-    /// returns the first one it got (`uid_next` when there was none). A
+    /// Claims the unclaimed UIDs below `uid_next` for the calling session and
+    /// returns them as a range (empty when another session was first). A
     /// read-only account claims nothing and writes nothing.
-    pub fn claim_recent(&self, mailbox: MailboxId, uid_next: u32) -> Result<u32> {
+    pub fn claim_recent(&self, mailbox: MailboxId, uid_next: u32) -> Result<std::ops::Range<u32>> {
         if self.policy().state != AccountState::Active {
-            return Ok(uid_next);
+            return Ok(0..0);
         }
         let mut txn = self.begin()?;
         let from = self.recent_from(mailbox)?;
         if from >= uid_next {
-            return Ok(uid_next);
+            return Ok(0..0);
         }
         txn.put(key(mailbox), &uid_next);
         txn.commit()?;
-        Ok(from)
+        Ok(from..uid_next)
     }
 }
