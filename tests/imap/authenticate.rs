@@ -58,3 +58,19 @@ fn repeated_failures_are_blocked_even_with_the_right_password() {
     let r = c.cmd("ok LOGIN brute@example.com secret");
     assert!(r.last().unwrap().starts_with("ok NO [UNAVAILABLE]"), "{r:?}");
 }
+
+#[test]
+fn sessions_per_account_are_limited() {
+    let (_s, server) = server_with("many@example.com", &[]);
+    let mut open: Vec<Imap> = (0..100).map(|_| Imap::login(server.imap, "many@example.com")).collect();
+    let mut extra = Imap::connect(server.imap);
+    let r = extra.cmd("a LOGIN many@example.com secret");
+    assert!(r.last().unwrap().starts_with("a NO [LIMIT]"), "{r:?}");
+    // A session that ends gives its place back.
+    let mut first = open.remove(0);
+    first.cmd("z LOGOUT");
+    drop(first);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let r = extra.cmd("b LOGIN many@example.com secret");
+    assert!(r.last().unwrap().starts_with("b OK"), "{r:?}");
+}

@@ -20,11 +20,32 @@ use tresor_store::Store;
 /// Connections at most per listener, and per client address.
 const MAX_CONNECTIONS: usize = 10_000;
 const MAX_PER_IP: usize = 100;
+/// Sessions at most per account (every device of one user, several folders each).
+const MAX_PER_ACCOUNT: usize = 100;
 
 pub struct ImapBackend {
     pub store: Arc<Store>,
     pub config: Arc<Config>,
     pub logins: Arc<LoginLimiter>,
+    pub sessions: Arc<PerAccount>,
+}
+
+/// Counts sessions per account.
+#[derive(Default)]
+pub struct PerAccount(Mutex<HashMap<tresor_store::AccountId, usize>>);
+
+struct AccountSlot(Arc<PerAccount>, tresor_store::AccountId);
+
+impl Drop for AccountSlot {
+    fn drop(&mut self) {
+        let mut map = self.0.0.lock().unwrap();
+        if let Some(n) = map.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.1);
+            }
+        }
+    }
 }
 
 impl Backend for ImapBackend {
@@ -64,6 +85,17 @@ impl Backend for ImapBackend {
     fn append_limit(&self) -> u64 {
         // One size limit for every way in: LMTP's is the message size limit.
         self.config.lmtp.protocol.max_message_size
+    }
+
+    fn session_slot(&self, account: &tresor_store::Account) -> Option<Box<dyn Send + Sync>> {
+        let mut map = self.sessions.0.lock().unwrap();
+        let n = map.entry(account.id).or_default();
+        if *n >= MAX_PER_ACCOUNT {
+            tracing::warn!(account = %account.id, "imap: connection limit for the account reached");
+            return None;
+        }
+        *n += 1;
+        Some(Box::new(AccountSlot(self.sessions.clone(), account.id)))
     }
 
     fn retention_allowed(&self, days: u32) -> bool {

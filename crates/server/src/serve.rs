@@ -96,7 +96,12 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
     }
     // One brute-force limiter for every login path (IMAP, HTTP Basic, tokens).
     let logins = Arc::new(crate::limits::LoginLimiter::default());
-    let imap_backend = Arc::new(crate::imap::ImapBackend { store: store.clone(), config: config.clone(), logins: logins.clone() });
+    let imap_backend = Arc::new(crate::imap::ImapBackend {
+        store: store.clone(),
+        config: config.clone(),
+        logins: logins.clone(),
+        sessions: Default::default(),
+    });
     let imap_tls = tokio_rustls::TlsAcceptor::from(tls.clone());
     let imap_plain = config.imap.plain.iter().map(|a| (a, false, "imap"));
     let imap_secure = config.imap.tls.iter().map(|a| (a, true, "imaps"));

@@ -41,6 +41,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Whether the user may set this retention, in days (0: keep forever),
     /// within the operator's bounds.
     fn retention_allowed(&self, days: u32) -> bool;
+    /// A slot for one more session of `account`, held for the session's life;
+    /// None when the account has as many sessions as the server allows.
+    fn session_slot(&self, account: &Account) -> Option<Box<dyn Send + Sync>>;
     /// Seconds since the epoch (tests control it).
     fn now(&self) -> i64 {
         tresor_types::time::now()
@@ -157,6 +160,8 @@ pub struct Session {
     current_tag: String,
     /// Where a long response goes while the command still runs.
     flush: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    /// This session's place in the account's connection limit.
+    _slot: Option<Box<dyn Send + Sync>>,
 }
 
 /// A response status for the tagged line.
@@ -178,6 +183,7 @@ impl Session {
             pending_auth: None,
             current_tag: String::new(),
             flush: None,
+            _slot: None,
         }
     }
 
@@ -354,6 +360,10 @@ impl Session {
         }
         match self.backend.login(user, password, self.conn.peer.ip()) {
             Login::Ok(account) => {
+                let Some(slot) = self.backend.session_slot(&account) else {
+                    return Reply::no_code("LIMIT", "too many connections for this account");
+                };
+                self._slot = Some(slot);
                 if let AccountState::Terminating { purge_at } = account.policy().state {
                     out.extend_from_slice(
                         format!(
