@@ -17,3 +17,4 @@ mod lifecycle;
 mod lmtp;
 mod retention;
 mod tamper;
+mod two_views;
