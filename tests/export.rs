@@ -58,6 +58,14 @@ fn exports_are_complete_verifiable_and_optionally_encrypted() {
     assert_eq!(mbox.matches("\nFrom MAILER-DAEMON ").count() + usize::from(mbox.starts_with("From MAILER-DAEMON ")), 3);
     assert_eq!(mbox.matches("\n>From the start").count(), 3, "mboxrd quoting");
     assert_eq!(mbox.matches("\n>>From quoted").count(), 3);
+    // Dovecot takes the exported messages and stores them byte for byte.
+    let imported = crate::harness::dovecot_import(&files);
+    assert_eq!(imported.len(), 1, "{imported:?}");
+    let (name, count, stored) = &imported[0];
+    assert_eq!((name.as_str(), *count), ("INBOX", 3));
+    let mut exported: Vec<Vec<u8>> = emls.iter().map(|(_, b)| b.clone()).collect();
+    exported.sort();
+    assert_eq!(stored, &exported);
     let (_, settings) = files.iter().find(|(p, _)| p == "settings.json").unwrap();
     assert!(String::from_utf8_lossy(settings).contains("\"retention_days\": 14"));
 

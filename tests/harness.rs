@@ -359,3 +359,70 @@ pub fn basic(login: &str, password: &str) -> String {
     use base64::Engine;
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }
+
+/// Imports the `.eml` files of an export into a throw-away Dovecot maildir
+/// with `doveadm save` (Debian's dovecot-core, installed by `.ci/run`), one
+/// Dovecot mailbox per exported folder, and returns what Dovecot stored:
+/// (mailbox, message count Dovecot reports, the stored message files).
+/// Dovecot refuses mail access as root, so as root it runs as `nobody`.
+pub fn dovecot_import(files: &[(String, Vec<u8>)]) -> Vec<(String, u64, Vec<Vec<u8>>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let conf = dir.path().join("dovecot.conf");
+    std::fs::write(&conf, format!("mail_location = maildir:{}/Maildir:LAYOUT=fs\nmail_save_crlf = yes\n", home.display())).unwrap();
+    let root = is_root();
+    if root {
+        let ok = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(dir.path()).status().unwrap();
+        assert!(ok.success());
+    }
+    let doveadm = |args: &[&str], stdin: Option<&[u8]>| -> Output {
+        let mut cmd = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "doveadm"]);
+            c
+        } else {
+            Command::new("doveadm")
+        };
+        cmd.arg("-c").arg(&conf).args(args).env("HOME", &home).env("USER", if root { "nobody" } else { "tresor" });
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("doveadm (dovecot-core) is installed");
+        child.stdin.take().unwrap().write_all(stdin.unwrap_or_default()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let mut boxes: Vec<String> = Vec::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".eml")) {
+        let folder = path.strip_prefix("mail/").unwrap().rsplit_once('/').unwrap().0.to_owned();
+        let name = if folder.eq_ignore_ascii_case("inbox") { "INBOX".to_owned() } else { folder.clone() };
+        if !boxes.contains(&name) {
+            if name != "INBOX" {
+                doveadm(&["mailbox", "create", &name], None);
+            }
+            boxes.push(name.clone());
+        }
+        doveadm(&["save", "-m", &name], Some(bytes));
+    }
+    boxes
+        .into_iter()
+        .map(|name| {
+            let status = doveadm(&["-f", "flow", "mailbox", "status", "messages", &name], None);
+            // `-f flow` prints `NAME messages=N`.
+            let text = String::from_utf8_lossy(&status.stdout).into_owned();
+            let count: u64 = text.rsplit("messages=").next().unwrap().trim().parse().unwrap_or_else(|_| panic!("doveadm said {text:?}"));
+            let maildir = if name == "INBOX" { home.join("Maildir") } else { home.join("Maildir").join(&name) };
+            let mut stored: Vec<Vec<u8>> = ["new", "cur"]
+                .iter()
+                .flat_map(|d| std::fs::read_dir(maildir.join(d)).into_iter().flatten().flatten())
+                .map(|e| std::fs::read(e.path()).unwrap())
+                .collect();
+            stored.sort();
+            (name, count, stored)
+        })
+        .collect()
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+}

@@ -74,6 +74,15 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
     let files = s.export(&login);
     let manifest: serde_json::Value = serde_json::from_slice(&files.iter().find(|(p, _)| p == "manifest.json").unwrap().1).unwrap();
     assert_eq!(manifest["messages"], 1);
+    // The mail imports into Dovecot byte for byte.
+    let imported = crate::harness::dovecot_import(&files);
+    let emls: Vec<&Vec<u8>> = files.iter().filter(|(p, _)| p.ends_with(".eml")).map(|(_, b)| b).collect();
+    assert_eq!(imported.iter().map(|(_, n, _)| n).sum::<u64>(), emls.len() as u64, "{imported:?}");
+    let mut stored: Vec<&Vec<u8>> = imported.iter().flat_map(|(_, _, s)| s).collect();
+    let mut exported = emls.clone();
+    stored.sort();
+    exported.sort();
+    assert_eq!(stored, exported, "Dovecot stores exactly the exported bytes");
 
     // The window ends; the server purges on its own.
     let deadline = Instant::now() + Duration::from_secs(30);
