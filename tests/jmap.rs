@@ -690,3 +690,51 @@ fn email_set_creates_a_draft_that_reads_back_and_stays_sealed() {
     server.stop();
     assert!(crate::harness::files_containing(&s.data(), b"dr4canary").is_empty(), "the draft is sealed");
 }
+
+#[test]
+fn email_query_sorts_by_every_property_and_collapses_threads() {
+    let s = Setup::new();
+    s.create("sort@example.com", &[]);
+    let server = s.start();
+    let mut c = Lmtp::connect(server.lmtp);
+    let mails = [
+        "From: Zed <zed@example.org>\r\nTo: b@example.com\r\nSubject: Plans\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <a@x>\r\n\r\na\r\n",
+        "From: amy@example.org\r\nTo: a@example.com\r\nSubject: Re: Plans\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000\r\nMessage-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <a@x>\r\n\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n",
+        "From: Max <max@example.org>\r\nTo: c@example.com\r\nSubject: Another\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\nMessage-ID: <c@x>\r\n\r\nc\r\n",
+    ];
+    for m in mails {
+        assert!(c.deliver("x@example.org", &["sort@example.com"], m.as_bytes())[0].starts_with("250"));
+    }
+    let auth = basic("sort@example.com", "secret");
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let session: Value = serde_json::from_slice(&body).unwrap();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    // Subjects in the order a query returns them.
+    let order = |sort: Value, collapse: bool| -> Vec<String> {
+        let (status, r) = api(
+            server.http,
+            &auth,
+            &json!({"using": using, "methodCalls": [
+                ["Email/query", {"accountId": account, "sort": sort, "collapseThreads": collapse}, "q"],
+                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+            ]}),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(r["methodResponses"][0][0], "Email/query", "{r}");
+        r["methodResponses"][1][1]["list"].as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(order(json!([{"property": "sentAt"}]), false), ["Plans", "Another", "Re: Plans"]);
+    assert_eq!(order(json!([{"property": "sentAt", "isAscending": false}]), false), ["Re: Plans", "Another", "Plans"]);
+    assert_eq!(order(json!([{"property": "subject"}, {"property": "sentAt"}]), false), ["Another", "Plans", "Re: Plans"]);
+    assert_eq!(order(json!([{"property": "from"}]), false), ["Re: Plans", "Another", "Plans"], "amy@..., Max, Zed");
+    assert_eq!(order(json!([{"property": "to"}]), false), ["Re: Plans", "Plans", "Another"]);
+    assert_eq!(order(json!([{"property": "size", "isAscending": false}]), false)[0], "Re: Plans");
+    assert_eq!(order(json!([{"property": "sentAt"}]), true), ["Plans", "Another"], "one per thread");
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "sort": [{"property": "x-nope"}]}, "q"]]}),
+    );
+    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedSort");
+}

@@ -8,7 +8,7 @@ use crate::{
     imap::{Imap, message, server_with},
 };
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 const BOXES: [&str; 3] = ["INBOX", "Archive", "Trash"];
 

@@ -1,6 +1,6 @@
-//! Email/query and Email/get (RFC 8621 sections 4.4 and 4.2), for what is
-//! implemented so far: `inMailbox` filtering, `receivedAt` sorting, and the
-//! metadata properties of Email/get.
+//! Email/query and Email/get (RFC 8621 sections 4.4 and 4.2): filtering
+//! (`filter`), every sort and collapseThreads (`email_sort`), and the
+//! properties of Email/get.
 
 use super::{account_id, ids_arg, properties_arg, state};
 use crate::{
@@ -74,18 +74,8 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         None | Some(Value::Null) => None,
         Some(f) => Some(super::filter::parse(f)?),
     };
-    let mut ascending = false;
-    if let Some(sort) = args.get("sort").and_then(Value::as_array) {
-        for s in sort {
-            if s.get("property").and_then(Value::as_str) != Some("receivedAt") {
-                return Err(MethodError { kind: "unsupportedSort", description: Some("only receivedAt is supported yet".into()) });
-            }
-            ascending = s.get("isAscending").and_then(Value::as_bool).unwrap_or(true);
-        }
-    }
-    if args.get("collapseThreads").and_then(Value::as_bool) == Some(true) {
-        return Err(MethodError::invalid("collapseThreads is not supported yet"));
-    }
+    let sort = super::email_sort::parse(args.get("sort"))?;
+    let collapse = args.get("collapseThreads").and_then(Value::as_bool).unwrap_or(false);
     // (receivedAt, id) for every message in scope: one mailbox when the
     // filter names one at the top, else all of them.
     let mut found: Vec<(i64, EmailId)> = Vec::new();
@@ -112,9 +102,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         }
         found = kept;
     }
-    if !ascending {
-        found.reverse();
-    }
+    let found = super::email_sort::order(ctx, found, &sort, collapse)?;
     let total = found.len();
     let position = args.get("position").and_then(Value::as_i64).unwrap_or(0);
     let start = if position < 0 { total.saturating_sub(position.unsigned_abs() as usize) } else { (position as usize).min(total) };
@@ -122,7 +110,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         None | Some(Value::Null) => usize::MAX,
         Some(v) => v.as_u64().ok_or_else(|| MethodError::invalid("limit must be a non-negative integer"))? as usize,
     };
-    let page: Vec<String> = found[start..].iter().take(limit).map(|(_, id)| ids::email(*id)).collect();
+    let page: Vec<String> = found[start..].iter().take(limit).map(|id| ids::email(*id)).collect();
     let mut out = json!({
         "accountId": account_id,
         "queryState": state(ctx),

@@ -4,6 +4,7 @@ mod changes;
 mod email;
 mod email_create;
 mod email_set;
+mod email_sort;
 mod filter;
 mod import;
 mod mailbox;
