@@ -11,6 +11,7 @@ mod mailbox;
 mod mailbox_set;
 mod quota;
 mod retention;
+mod snippet;
 mod thread;
 
 use crate::{
@@ -33,6 +34,7 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "Email/set" if mail => email_set::set(ctx, &args),
         "Email/import" if mail => import::import(ctx, &args),
         "Thread/get" if mail => thread::get(ctx, &args),
+        "SearchSnippet/get" if mail => snippet::get(ctx, &args),
         "Mailbox/set" if mail => mailbox_set::set(ctx, &args),
         "Mailbox/changes" if mail => changes::mailboxes(ctx, &args),
         _ => Err(MethodError::new("unknownMethod")),
