@@ -26,6 +26,18 @@ pub fn asctime(unix: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a (proleptic Gregorian) date: the inverse of
+/// [`civil_from_days`] (Howard Hinnant's days-from-civil).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// (year, month, day) of days since 1970-01-01: Howard Hinnant's
 /// days-to-civil algorithm (proleptic Gregorian).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -55,5 +67,20 @@ mod tests {
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::asctime(1_795_474_000), "Mon Nov 23 22:46:40 2026");
         assert_eq!(super::asctime(0), "Thu Jan  1 00:00:00 1970");
+    }
+}
+
+#[cfg(test)]
+mod civil_tests {
+    use super::{civil_from_days, days_from_civil};
+
+    #[test]
+    fn days_and_dates_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(1996, 7, 7), 9684);
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m as i64, d as i64), days);
+        }
     }
 }

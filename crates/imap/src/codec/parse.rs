@@ -1055,20 +1055,9 @@ fn date_time(bytes: &[u8]) -> Option<DateTime> {
     let zh: i64 = zone.get(1..3)?.parse().ok()?;
     let zm: i64 = zone.get(3..5)?.parse().ok()?;
     let offset = sign * (zh * 60 + zm);
-    let days = days_from_civil(date.year as i64, date.month as i64, date.day as i64);
+    let days = tresor_types::time::days_from_civil(date.year as i64, date.month as i64, date.day as i64);
     let unix = days * 86_400 + h * 3600 + m * 60 + s - offset * 60;
     Some(DateTime { unix, offset_minutes: offset as i32 })
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

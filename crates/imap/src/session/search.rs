@@ -157,7 +157,7 @@ fn node(key: &SearchKey, decode: &Decode) -> Node {
 
 /// Days since the epoch of an IMAP date.
 fn day(d: &Date) -> i64 {
-    crate::codec::parse::days_from_civil(d.year as i64, d.month as i64, d.day as i64)
+    tresor_types::time::days_from_civil(d.year as i64, d.month as i64, d.day as i64)
 }
 
 /// What a message's text costs to get: loaded at most once per message.
@@ -283,7 +283,7 @@ fn header_day(raw: &[u8]) -> Option<i64> {
         if w[2].len() <= 2 {
             year += if year < 50 { 2000 } else { 1900 };
         }
-        Some(crate::codec::parse::days_from_civil(year, month, day))
+        Some(tresor_types::time::days_from_civil(year, month, day))
     })
 }
 
