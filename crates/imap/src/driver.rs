@@ -152,6 +152,11 @@ impl Connection {
     /// The reply for a literal above a limit, before its continuation.
     fn literal_allowed(&mut self, size: u64) -> Result<(), String> {
         let limits = &self.config.limits;
+        // Outside APPEND only small literals are taken: refuse before the
+        // client uploads bytes that would be dropped.
+        if !self.framer.literal_fits() {
+            return Err("NO [TOOBIG] literal too large".into());
+        }
         if size > limits.max_literal {
             return Err("NO [TOOBIG] message exceeds APPENDLIMIT".into());
         }
