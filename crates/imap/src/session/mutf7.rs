@@ -101,6 +101,11 @@ mod tests {
             ("📬 Mail", "&2D3c7A- Mail"),
             ("INBOX", "INBOX"),
             ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),
+            ("&", "&-"),
+            ("&&", "&-&-"),
+            ("", ""),
+            ("Entwürfe & Ablage", "Entw&APw-rfe &- Ablage"),
+            ("📬", "&2D3c7A-"),
         ] {
             assert_eq!(encode(plain), wire, "{plain}");
             assert_eq!(decode(wire).as_deref(), Some(plain), "{wire}");
@@ -109,8 +114,18 @@ mod tests {
 
     #[test]
     fn rejects_invalid() {
-        for bad in ["a&b", "&AGE-", "&Jjo!", "caf\u{e9}", "&2D0-"] {
+        // Unterminated, ASCII encoded, bad base64, 8-bit, a lone surrogate,
+        // leftover bits that are not zero, a partial UTF-16 unit, a control.
+        for bad in ["a&b", "&", "&Jjo", "&AGE-", "&Jjo!", "&Jj.-", "caf\u{e9}", "&2D0-", "&APx-", "&APw", "&AP-", "a\tb"] {
             assert_eq!(decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn any_name_round_trips() {
+        for name in ["Ärger/ÖL", "a&ü&b", "мой ящик", "混合 mixed 🎉🎊 text", "\u{7f}\u{80}", "trailing ü"] {
+            assert_eq!(decode(&encode(name)).as_deref(), Some(name), "{name}");
+            assert!(encode(name).bytes().all(|b| (0x20..0x7f).contains(&b)), "{name}");
         }
     }
 }

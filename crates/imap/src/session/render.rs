@@ -341,4 +341,124 @@ mod tests {
         assert_eq!(binary(raw, &summary, &[3]), Err(BinaryError::NoPart));
         assert_eq!(s(|o| section_name(o, &fields)), "HEADER.FIELDS (x-long SUBJECT)");
     }
+
+    /// RFC 3501's example message, extended with a group, a nested message
+    /// with an 8-bit name, and an attachment in an unknown encoding.
+    const NESTED: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu, Friends: a@example.org, \"B\" <b@example.org>;\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nX-Folded: one\r\n\ttwo\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Language: de, en\r\n\r\nGr=C3=BC=C3=9Fe\r\n--outer\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\nFrom: J\xc3\xb6rg <j@example.org>\r\nSubject: inner\r\n\r\nhi\r\nthere\r\n--outer\r\nContent-Type: application/x-thing\r\nContent-Transfer-Encoding: x-uuencode\r\nContent-Location: http://example.org/t\r\nContent-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==\r\n\r\nbegin 644 x\r\n--outer--\r\n";
+
+    #[test]
+    fn envelope_with_group_and_defaults() {
+        let summary = tresor_message::parse(NESTED);
+        let terry = r#"(("Terry Gray" NIL "gray" "cac.washington.edu"))"#;
+        let expected = format!(
+            r#"("Wed, 17 Jul 1996 02:23:25 -0700" "IMAP4rev1 WG mtg summary and minutes" {terry} {terry} {terry} ((NIL NIL "imap" "cac.washington.edu")(NIL NIL "Friends" NIL)(NIL NIL "a" "example.org")("B" NIL "b" "example.org")(NIL NIL NIL NIL)) ((NIL NIL "minutes" "CNRI.Reston.VA.US")("John Klensin" NIL "KLENSIN" "MIT.EDU")) NIL NIL "<B27397-0100000@cac.washington.edu>")"#
+        );
+        assert_eq!(s(|o| envelope(o, &summary.envelope)), expected);
+        // 8-bit header bytes go out as literals; missing fields are NIL.
+        let inner = &summary.part(&[2]).unwrap().message.as_ref().unwrap().envelope;
+        let jorg = "(({5}\r\nJ\u{f6}rg NIL \"j\" \"example.org\"))";
+        assert_eq!(s(|o| envelope(o, inner)), format!("(NIL \"inner\" {jorg} {jorg} {jorg} NIL NIL NIL NIL NIL)"));
+    }
+
+    #[test]
+    fn body_and_bodystructure_of_a_nested_message() {
+        let summary = tresor_message::parse(NESTED);
+        let jorg = "(({5}\r\nJ\u{f6}rg NIL \"j\" \"example.org\"))";
+        let inner_env = format!("(NIL \"inner\" {jorg} {jorg} {jorg} NIL NIL NIL NIL NIL)");
+        let body = format!(
+            r#"(("text" "plain" ("charset" "utf-8" "format" "flowed") NIL NIL "quoted-printable" 15 1)("message" "rfc822" NIL NIL NIL "7bit" 56 {inner_env} ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 9 2) 5)("application" "x-thing" NIL NIL NIL "x-uuencode" 11) "mixed")"#
+        );
+        assert_eq!(s(|o| body_structure(o, &summary.root, false)), body);
+        let structure = format!(
+            r#"(("text" "plain" ("charset" "utf-8" "format" "flowed") NIL NIL "quoted-printable" 15 1 NIL NIL ("de" "en") NIL)("message" "rfc822" NIL NIL NIL "7bit" 56 {inner_env} ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 9 2 NIL NIL NIL NIL) 5 NIL ("attachment" ("filename" "fwd.eml")) NIL NIL)("application" "x-thing" NIL NIL NIL "x-uuencode" 11 "Q2hlY2sgSW50ZWdyaXR5IQ==" NIL NIL "http://example.org/t") "mixed" ("boundary" "outer") NIL NIL NIL)"#
+        );
+        assert_eq!(s(|o| body_structure(o, &summary.root, true)), structure);
+        // A single-part message: BODY[1] is its body.
+        let plain = tresor_message::parse(b"Subject: x\r\n\r\nbody\r\n");
+        assert_eq!(
+            s(|o| body_structure(o, &plain.root, true)),
+            r#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 6 1 NIL NIL NIL NIL)"#
+        );
+    }
+
+    #[test]
+    fn sections_of_a_nested_message() {
+        let summary = tresor_message::parse(NESTED);
+        let get = |part: &[u32], text: Option<SectionText>| {
+            section_bytes(NESTED, &summary, &Section { part: part.to_vec(), text }).map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        assert_eq!(get(&[], None).unwrap().len(), NESTED.len());
+        assert!(get(&[], Some(SectionText::Header)).unwrap().ends_with("boundary=\"outer\"\r\n\r\n"));
+        assert!(get(&[], Some(SectionText::Text)).unwrap().starts_with("--outer\r\n"));
+        assert_eq!(get(&[1], None).as_deref(), Some("Gr=C3=BC=C3=9Fe"));
+        assert!(get(&[1], Some(SectionText::Mime)).unwrap().starts_with("Content-Type: text/plain"));
+        assert_eq!(get(&[2], Some(SectionText::Text)).as_deref(), Some("hi\r\nthere"));
+        assert_eq!(get(&[2, 1], None).as_deref(), Some("hi\r\nthere"));
+        assert_eq!(get(&[2], Some(SectionText::HeaderFields(vec!["subject".into()]))).as_deref(), Some("Subject: inner\r\n\r\n"));
+        // Folded lines stay with their field; the blank line ends the block.
+        let not = SectionText::HeaderFieldsNot(vec![
+            "Date".into(),
+            "FROM".into(),
+            "to".into(),
+            "Cc".into(),
+            "Subject".into(),
+            "Content-Type".into(),
+        ]);
+        assert_eq!(
+            get(&[], Some(not)).as_deref(),
+            Some("X-Folded: one\r\n\ttwo\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\n\r\n")
+        );
+        assert_eq!(get(&[], Some(SectionText::HeaderFields(vec!["X-Absent".into()]))).as_deref(), Some("\r\n"));
+        // No such part, HEADER of a part that is not a message, MIME of the message.
+        assert_eq!(get(&[4], None), None);
+        assert_eq!(get(&[1, 2], None), None);
+        assert_eq!(get(&[1], Some(SectionText::Header)), None);
+        assert_eq!(get(&[], Some(SectionText::Mime)), None);
+    }
+
+    #[test]
+    fn binary_undoes_transfer_encodings() {
+        let summary = tresor_message::parse(NESTED);
+        assert_eq!(binary(NESTED, &summary, &[1]).unwrap(), "Grüße".as_bytes());
+        assert_eq!(binary(NESTED, &summary, &[2, 1]).unwrap(), b"hi\r\nthere");
+        assert_eq!(binary(NESTED, &summary, &[3]), Err(BinaryError::UnknownCte));
+        assert_eq!(binary(NESTED, &summary, &[9]), Err(BinaryError::NoPart));
+        assert_eq!(binary(NESTED, &summary, &[]).unwrap(), NESTED);
+    }
+
+    #[test]
+    fn section_names_echo_the_request() {
+        let name = |part: Vec<u32>, text| s(|o| section_name(o, &Section { part, text }));
+        assert_eq!(name(vec![], None), "");
+        assert_eq!(name(vec![1, 2], None), "1.2");
+        assert_eq!(name(vec![2], Some(SectionText::Mime)), "2.MIME");
+        assert_eq!(name(vec![], Some(SectionText::Text)), "TEXT");
+        assert_eq!(
+            name(vec![3], Some(SectionText::HeaderFieldsNot(vec!["In-Reply-To".into(), "two words".into()]))),
+            "3.HEADER.FIELDS.NOT (In-Reply-To \"two words\")"
+        );
+    }
+
+    #[test]
+    fn flag_mapping() {
+        let all: Vec<String> = ["$seen", "$answered", "$flagged", "$draft", "$deleted", "$junk", "work"].map(String::from).to_vec();
+        assert_eq!(s(|o| flags(o, &all, false)), "(\\Seen \\Answered \\Flagged \\Draft \\Deleted $junk work)");
+        assert_eq!(s(|o| flags(o, &[], false)), "()");
+        assert_eq!(s(|o| flags(o, &[], true)), "(\\Recent)");
+        for (flag, keyword) in
+            [("\\Answered", "$answered"), ("\\flagged", "$flagged"), ("\\DRAFT", "$draft"), ("\\Deleted", "$deleted"), ("Work", "work")]
+        {
+            assert_eq!(keyword_of_flag(flag).as_deref(), Some(keyword), "{flag}");
+        }
+        for flag in ["\\Recent", "\\Unknown", "\\", "", "a b", "x(y", "sq]", "star*"] {
+            assert_eq!(keyword_of_flag(flag), None, "{flag}");
+        }
+    }
+
+    #[test]
+    fn internal_dates() {
+        assert_eq!(s(|o| internal_date(o, 0)), "\"01-Jan-1970 00:00:00 +0000\"");
+        assert_eq!(s(|o| internal_date(o, 951_782_400)), "\"29-Feb-2000 00:00:00 +0000\"");
+        assert_eq!(s(|o| internal_date(o, -1)), "\"31-Dec-1969 23:59:59 +0000\"");
+    }
 }

@@ -37,14 +37,13 @@ fn by_date(items: &[ThreadItem], a: usize, b: usize) -> std::cmp::Ordering {
 }
 
 fn ordered_subject(items: &[ThreadItem], out: &mut Vec<u8>) {
+    let subjects: Vec<String> = items.iter().map(|i| i.base_subject.to_ascii_lowercase()).collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        items[a].base_subject.to_ascii_lowercase().cmp(&items[b].base_subject.to_ascii_lowercase()).then(by_date(items, a, b))
-    });
+    order.sort_by(|&a, &b| subjects[a].cmp(&subjects[b]).then(by_date(items, a, b)));
     let mut threads: Vec<Vec<usize>> = Vec::new();
     for i in order {
         match threads.last_mut() {
-            Some(t) if items[t[0]].base_subject.eq_ignore_ascii_case(&items[i].base_subject) => t.push(i),
+            Some(t) if subjects[t[0]] == subjects[i] => t.push(i),
             _ => threads.push(vec![i]),
         }
     }
@@ -115,10 +114,7 @@ fn references(items: &[ThreadItem], out: &mut Vec<u8>) {
     // Step 2: the roots.
     let roots: Vec<usize> = (0..nodes.len()).filter(|&n| nodes[n].parent.is_none()).collect();
     // Step 4: prune dummies.
-    let mut forest: Vec<usize> = Vec::new();
-    for r in roots {
-        prune(&mut nodes, r, &mut forest, true);
-    }
+    let forest = prune(&mut nodes, &roots);
     // Step 5: group roots by base subject.
     let subject_of = |nodes: &Vec<Node>, n: usize| -> Option<usize> {
         match nodes[n].item {
@@ -165,9 +161,10 @@ fn references(items: &[ThreadItem], out: &mut Vec<u8>) {
         if nodes[target].item.is_none() && nodes[r].item.is_none() {
             let kids = std::mem::take(&mut nodes[r].children);
             nodes[target].children.extend(kids);
-        } else if nodes[target].item.is_none() {
-            nodes[target].children.push(r);
-        } else if nodes[r].item.is_some_and(|x| items[x].is_reply) && nodes[target].item.is_some_and(|t| !items[t].is_reply) {
+        } else if nodes[target].item.is_none()
+            || (nodes[r].item.is_some_and(|x| items[x].is_reply) && nodes[target].item.is_some_and(|t| !items[t].is_reply))
+        {
+            // Under a dummy, or a reply under the original.
             nodes[target].children.push(r);
         } else {
             let dummy = nodes.len();
@@ -178,39 +175,40 @@ fn references(items: &[ThreadItem], out: &mut Vec<u8>) {
             }
         }
     }
-    // Step 6: sort siblings by date, a dummy by its first child.
-    let key = |nodes: &Vec<Node>, n: usize| -> (i64, u32) {
-        let mut cur = n;
-        loop {
-            if let Some(i) = nodes[cur].item {
-                return (items[i].sent, items[i].seq);
-            }
-            match nodes[cur].children.first() {
-                Some(&c) => cur = c,
-                None => return (i64::MAX, u32::MAX),
-            }
-        }
-    };
-    fn sort_tree(nodes: &mut Vec<Node>, n: usize, key: &dyn Fn(&Vec<Node>, usize) -> (i64, u32)) {
+    // Step 6: sort siblings by date, a dummy by its first child; children
+    // before their parents, so that a dummy's first child is known.
+    for &n in preorder(&nodes, &merged_roots).iter().rev() {
         let mut kids = std::mem::take(&mut nodes[n].children);
-        for &k in &kids {
-            sort_tree(nodes, k, key);
-        }
-        kids.sort_by_key(|&k| key(nodes, k));
+        kids.sort_by_key(|&k| first_date(&nodes, items, k));
         nodes[n].children = kids;
     }
-    for &r in &merged_roots {
-        sort_tree(&mut nodes, r, &key);
-    }
-    merged_roots.sort_by_key(|&r| key(&nodes, r));
+    merged_roots.sort_by_key(|&r| first_date(&nodes, items, r));
     for r in merged_roots {
-        out.push(b'(');
-        write_node(&nodes, items, r, out, true);
-        out.push(b')');
+        write_thread(&nodes, items, r, out);
     }
 }
 
+/// The (sent date, sequence number) a node sorts by: its message's, or for
+/// a dummy its first child's.
+fn first_date(nodes: &[Node], items: &[ThreadItem], n: usize) -> (i64, u32) {
+    let mut cur = n;
+    loop {
+        if let Some(i) = nodes[cur].item {
+            return (items[i].sent, items[i].seq);
+        }
+        match nodes[cur].children.first() {
+            Some(&c) => cur = c,
+            None => return (i64::MAX, u32::MAX),
+        }
+    }
+}
+
+/// Whether `candidate` is `of` or above it. Reference chains can be as deep
+/// as a mailbox is long, so the walk is skipped where it cannot succeed.
 fn is_ancestor(nodes: &[Node], candidate: usize, of: usize) -> bool {
+    if nodes[candidate].children.is_empty() {
+        return candidate == of;
+    }
     let mut cur = Some(of);
     let mut steps = 0;
     while let Some(c) = cur {
@@ -226,53 +224,78 @@ fn is_ancestor(nodes: &[Node], candidate: usize, of: usize) -> bool {
     false
 }
 
-/// RFC 5256 step 4: dummies without children go; a dummy's children move up
-/// to its parent, except that a root dummy with several children stays.
-fn prune(nodes: &mut Vec<Node>, n: usize, out: &mut Vec<usize>, root: bool) {
-    let kids = std::mem::take(&mut nodes[n].children);
-    let mut new_kids = Vec::new();
-    for k in kids {
-        prune(nodes, k, &mut new_kids, false);
+/// `roots` and every node below them, each before its children. Iterative,
+/// like everything that walks the trees: a chain of replies is as deep as
+/// the mailbox is long, and mail from anyone can make one.
+fn preorder(nodes: &[Node], roots: &[usize]) -> Vec<usize> {
+    let mut order = Vec::new();
+    let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
+        order.push(n);
+        stack.extend(nodes[n].children.iter().rev());
     }
-    if nodes[n].item.is_none() {
-        if new_kids.is_empty() {
-            return;
-        }
-        if !root || new_kids.len() == 1 {
-            out.extend(new_kids);
-            return;
-        }
-    }
-    nodes[n].children = new_kids;
-    out.push(n);
+    order
 }
 
-/// A node and its descendants: a chain of single children is written flat
-/// (`1 2 3`), siblings as parenthesised sub-threads.
-fn write_node(nodes: &[Node], items: &[ThreadItem], n: usize, out: &mut Vec<u8>, first: bool) {
-    let mut cur = n;
-    let mut first = first;
-    loop {
-        if let Some(i) = nodes[cur].item {
-            if !first {
-                out.push(b' ');
-            }
-            out.extend_from_slice(items[i].id.to_string().as_bytes());
-            first = false;
-        }
-        match nodes[cur].children.as_slice() {
-            [] => return,
-            [only] => cur = *only,
-            many => {
+/// RFC 5256 step 4: dummies without children go; a dummy's children move up
+/// to its parent, except that a root dummy with several children stays.
+/// Returns the new roots.
+fn prune(nodes: &mut [Node], roots: &[usize]) -> Vec<usize> {
+    // What each node leaves in its parent's list: itself, its children (a
+    // dummy's), or nothing.
+    let mut stays: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &n in preorder(nodes, roots).iter().rev() {
+        let kids: Vec<usize> =
+            std::mem::take(&mut nodes[n].children).into_iter().flat_map(|k| stays.remove(&k).unwrap_or_default()).collect();
+        let root = nodes[n].parent.is_none();
+        let replacement = if nodes[n].item.is_none() && (kids.len() <= 1 || !root) {
+            kids
+        } else {
+            nodes[n].children = kids;
+            vec![n]
+        };
+        stays.insert(n, replacement);
+    }
+    roots.iter().flat_map(|r| stays.remove(r).unwrap_or_default()).collect()
+}
+
+/// One thread: a chain of single children is written flat (`(1 2 3)`),
+/// siblings as parenthesised sub-threads (`(1 (2)(3 4))`).
+fn write_thread(nodes: &[Node], items: &[ThreadItem], root: usize, out: &mut Vec<u8>) {
+    enum Step {
+        Open(usize),
+        Close,
+    }
+    let mut stack = vec![Step::Close, Step::Open(root)];
+    while let Some(step) = stack.pop() {
+        let Step::Open(n) = step else {
+            out.push(b')');
+            continue;
+        };
+        out.push(b'(');
+        let mut cur = n;
+        let mut first = true;
+        loop {
+            if let Some(i) = nodes[cur].item {
                 if !first {
                     out.push(b' ');
                 }
-                for &c in many {
-                    out.push(b'(');
-                    write_node(nodes, items, c, out, true);
-                    out.push(b')');
+                out.extend_from_slice(items[i].id.to_string().as_bytes());
+                first = false;
+            }
+            match nodes[cur].children.as_slice() {
+                [] => break,
+                [only] => cur = *only,
+                many => {
+                    if !first {
+                        out.push(b' ');
+                    }
+                    for &c in many.iter().rev() {
+                        stack.push(Step::Close);
+                        stack.push(Step::Open(c));
+                    }
+                    break;
                 }
-                return;
             }
         }
     }
@@ -332,5 +355,122 @@ mod tests {
             item(4, "d", &[], "plans", 30, true),
         ];
         assert_eq!(run(ThreadAlgorithm::OrderedSubject, items), "(3)(1 (2)(4))");
+    }
+
+    #[test]
+    fn ordered_subject_pairs_ignore_case_and_order_by_date() {
+        let items = vec![
+            item(1, "a", &[], "Lunch", 50, false),
+            item(2, "b", &[], "lunch", 40, true),
+            item(3, "c", &[], "dinner", 60, false),
+            // Same date as 3: the sequence number decides.
+            item(4, "d", &[], "DINNER", 60, false),
+        ];
+        assert_eq!(run(ThreadAlgorithm::OrderedSubject, items), "(2 1)(3 4)");
+    }
+
+    #[test]
+    fn missing_middle_parent_is_pruned() {
+        // 2 refers to 1 through a message not in the mailbox: the dummy goes
+        // and 2 becomes 1's child.
+        let items = vec![item(1, "a", &[], "q", 10, false), item(2, "b", &["a", "lost"], "q", 20, true)];
+        assert_eq!(run(ThreadAlgorithm::References, items), "(1 2)");
+        // A missing root with one child: the child is the root.
+        let items = vec![item(1, "a", &["lost"], "q", 10, true), item(2, "b", &[], "other", 5, false)];
+        assert_eq!(run(ThreadAlgorithm::References, items), "(2)(1)");
+    }
+
+    #[test]
+    fn own_references_override_a_guessed_parent() {
+        // 3's References put c under b; c's own References name a, which
+        // wins (RFC 5256 step 1B).
+        let items = vec![
+            item(1, "a", &[], "s", 10, false),
+            item(2, "b", &["a"], "s", 20, true),
+            item(3, "d", &["b", "c"], "s", 40, true),
+            item(4, "c", &["a"], "s", 30, true),
+        ];
+        assert_eq!(run(ThreadAlgorithm::References, items), "(1 (2)(4 3))");
+    }
+
+    #[test]
+    fn loops_and_duplicates_terminate() {
+        let items = vec![
+            item(1, "a", &["b"], "x", 10, true),
+            item(2, "b", &["a"], "x", 20, true),
+            // Refers to itself.
+            item(3, "c", &["c"], "y", 30, false),
+            // A duplicate Message-ID counts as none.
+            item(4, "a", &[], "z", 40, false),
+        ];
+        let out = run(ThreadAlgorithm::References, items);
+        for id in ["1", "2", "3", "4"] {
+            assert_eq!(out.matches(id).count(), 1, "{out}");
+        }
+        // 1 went under b first; b under a would close a loop, so b stays the root.
+        assert_eq!(out, "(2 1)(3)(4)");
+    }
+
+    #[test]
+    fn subjects_gather_threads() {
+        // A reply whose parent is gone goes under the original with its
+        // subject; two originals share a dummy; empty subjects stay apart.
+        let items = vec![
+            item(1, "a", &[], "Report", 10, false),
+            item(2, "b", &["gone"], "report", 20, true),
+            item(3, "c", &[], "news", 30, false),
+            item(4, "d", &[], "NEWS", 40, false),
+            item(5, "e", &[], "", 50, false),
+            item(6, "f", &[], "", 60, false),
+        ];
+        assert_eq!(run(ThreadAlgorithm::References, items), "(1 2)((3)(4))(5)(6)");
+        // The reply came first: the original still becomes the parent.
+        let items = vec![item(1, "a", &["gone"], "plan", 10, true), item(2, "b", &[], "plan", 20, false)];
+        assert_eq!(run(ThreadAlgorithm::References, items), "(2 1)");
+    }
+
+    #[test]
+    fn messages_without_message_id() {
+        let mut lone = item(1, "", &[], "one", 10, false);
+        lone.message_id = None;
+        let mut other = item(2, "", &[], "two", 5, false);
+        other.message_id = None;
+        assert_eq!(run(ThreadAlgorithm::References, vec![lone, other]), "(2)(1)");
+    }
+
+    #[test]
+    fn deep_reply_chains_stay_iterative_and_linear() {
+        // Each message replies to the one before (In-Reply-To only); each
+        // spine message also gets a leaf reply, so every level branches.
+        let n = 40_000u32;
+        let mut items = Vec::new();
+        for k in 1..=n {
+            let refs: Vec<String> = if k == 1 { vec![] } else { vec![format!("s{}", k - 1)] };
+            items.push(ThreadItem {
+                id: 2 * k - 1,
+                seq: 2 * k - 1,
+                message_id: Some(format!("s{k}")),
+                references: refs.clone(),
+                base_subject: "deep".into(),
+                sent: k as i64,
+                is_reply: k > 1,
+            });
+            if k > 1 {
+                items.push(ThreadItem {
+                    id: 2 * k,
+                    seq: 2 * k,
+                    message_id: Some(format!("l{k}")),
+                    references: refs,
+                    base_subject: "deep".into(),
+                    sent: n as i64 + k as i64,
+                    is_reply: true,
+                });
+            }
+        }
+        let out = run(ThreadAlgorithm::References, items);
+        assert!(out.starts_with("(1 (3 (5 (7 "), "{}", &out[..40]);
+        assert!(out.contains(" (79997 (79999)(80000))(79998))"));
+        assert!(out.ends_with("(8))(6))(4))"), "{}", &out[out.len() - 40..]);
+        assert_eq!(out.matches('(').count(), out.matches(')').count());
     }
 }
