@@ -24,7 +24,7 @@ pub use decode::{decoded_part, decoded_text};
 pub use model::{Address, BodyPart, Disposition, Envelope, MessageSummary, Nested};
 pub use search::{SearchHeader, TextSource, text_for_search};
 pub use section::{SectionText, parse_path, section};
-pub use subject::base_subject;
+pub use subject::{base_subject, is_reply};
 
 /// A raw header value decoded for people (RFC 2047 encoded-words and charsets
 /// resolved): JMAP's `asText` form, and display names of addresses.

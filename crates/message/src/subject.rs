@@ -42,6 +42,22 @@ pub fn base_subject(decoded: &str) -> String {
     }
 }
 
+/// Whether base-subject extraction removes a reply or forward marker
+/// (`Re:`/`Fw:`/`Fwd:` after any `[blob]`s, a `(fwd)` trailer, `[fwd: ...]`):
+/// THREAD=REFERENCES (RFC 5256 section 4, step 5) groups by it. A list tag
+/// alone (`[list] topic`) does not count.
+pub fn is_reply(decoded: &str) -> bool {
+    let s = decoded.trim();
+    if strip_suffix_ci(s, "(fwd)").is_some() || strip_prefix_ci(s, "[fwd:").is_some() {
+        return true;
+    }
+    let mut rest = s;
+    while let Some(after) = strip_blob(rest) {
+        rest = after;
+    }
+    strip_refwd(rest).is_some()
+}
+
 /// subj-leader = (*subj-blob subj-refwd) / WSP
 fn strip_leader(s: &str) -> Option<&str> {
     if let Some(rest) = s.strip_prefix(' ') {
@@ -84,7 +100,17 @@ fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::base_subject;
+    use super::{base_subject, is_reply};
+
+    #[test]
+    fn reply_markers() {
+        for yes in ["Re: x", "[list] Re: x", "FWD: x", "Re[2]: x", "x (fwd)", "fw : x", "[fwd: x]"] {
+            assert!(is_reply(yes), "{yes}");
+        }
+        for no in ["[list] topic", "Regards", "re x", "topic", "[list]"] {
+            assert!(!is_reply(no), "{no}");
+        }
+    }
 
     #[test]
     fn rfc5256_examples() {

@@ -197,47 +197,7 @@ fn thread_item(h: &Hit, uid: bool) -> thread::ThreadItem {
         references,
         base_subject: s.base_subject.clone(),
         sent: s.sent_at.unwrap_or(h.meta.received_at),
-        is_reply: is_reply(&subject),
-    }
-}
-
-/// RFC 5256 2.1: base-subject extraction removed a reply/forward marker
-/// (`Re:`, `Fw:`, `Fwd:` after any `[blob]`s) or a `(fwd)` trailer. A list
-/// tag alone (`[list] topic`) does not make a reply.
-fn is_reply(subject: &str) -> bool {
-    let lower = subject.trim().to_ascii_lowercase();
-    if lower.ends_with("(fwd)") {
-        return true;
-    }
-    let mut rest = lower.as_str();
-    loop {
-        rest = rest.trim_start();
-        match rest.strip_prefix('[').and_then(|r| r.find(']').map(|e| &r[e + 1..])) {
-            Some(after) => rest = after,
-            None => break,
-        }
-    }
-    let Some(after) = ["fwd", "fw", "re"].iter().find_map(|m| rest.strip_prefix(m)) else { return false };
-    let after = after.trim_start();
-    let after = match after.strip_prefix('[').and_then(|r| r.find(']').map(|e| &r[e + 1..])) {
-        Some(a) => a,
-        None => after,
-    };
-    after.starts_with(':')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_reply;
-
-    #[test]
-    fn reply_markers() {
-        for yes in ["Re: x", "[list] Re: x", "FWD: x", "Re[2]: x", "x (fwd)", "fw : x"] {
-            assert!(is_reply(yes), "{yes}");
-        }
-        for no in ["[list] topic", "Regards", "re x", "topic"] {
-            assert!(!is_reply(no), "{no}");
-        }
+        is_reply: tresor_message::is_reply(&subject),
     }
 }
 
