@@ -18,7 +18,8 @@
 
 pub mod blob;
 pub use tresor_store::ids;
-mod method;
+mod headers;
+pub(crate) mod method;
 mod refs;
 mod request;
 pub mod session;
@@ -32,6 +33,8 @@ pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 /// Tresor's own: user-defined retention (a Mailbox property and an account setting).
 pub const RETENTION: &str = "urn:tresor:params:jmap:retention";
 pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
+pub const SUBMISSION: &str = "urn:ietf:params:jmap:submission";
+pub const VACATION: &str = "urn:ietf:params:jmap:vacationresponse";
 
 /// Operator settings the methods obey.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +42,9 @@ pub struct Policy {
     /// Bounds on the retention a user may set, in days (0: no maximum).
     pub retention_min_days: u32,
     pub retention_max_days: u32,
+    /// Whether a smarthost is configured: without one, EmailSubmission/set
+    /// refuses to queue what could never be sent.
+    pub submission: bool,
 }
 
 impl Policy {

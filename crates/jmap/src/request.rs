@@ -2,9 +2,10 @@
 //! (RFC 7807 bodies), then each method call in order, with result references
 //! resolved and method-level errors in place of responses.
 
-use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, WEBSOCKET, method, refs};
+use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, method, refs};
 use serde_json::{Map, Value, json};
-use tresor_store::Account;
+use std::{cell::RefCell, collections::HashMap};
+use tresor_store::{Account, directory::AccountRecord};
 
 /// A request-level error: the whole request is refused with this status and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +70,13 @@ impl From<tresor_store::Error> for MethodError {
 /// What a method sees: the account and the capabilities the request uses.
 pub struct Ctx<'a> {
     pub account: &'a Account,
+    /// The account's directory record (login and addresses).
+    pub record: &'a AccountRecord,
     pub using: &'a [String],
     pub policy: &'a Policy,
+    /// Responses a method adds after its own, with the same call id (an
+    /// EmailSubmission/set's implicit Email/set).
+    pub extra: RefCell<Vec<(String, Value)>>,
 }
 
 impl Ctx<'_> {
@@ -80,7 +86,7 @@ impl Ctx<'_> {
 }
 
 /// Processes one JMAP request body for `account`; returns the response body.
-pub fn process(account: &Account, policy: &Policy, body: &[u8]) -> Result<Value, Problem> {
+pub fn process(account: &Account, record: &AccountRecord, policy: &Policy, body: &[u8]) -> Result<Value, Problem> {
     if body.len() > LIMITS.max_size_request {
         return Err(Problem::Limit("maxSizeRequest"));
     }
@@ -92,7 +98,7 @@ pub fn process(account: &Account, policy: &Policy, body: &[u8]) -> Result<Value,
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
-    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, RETENTION, WEBSOCKET].contains(&c.as_str())) {
+    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, RETENTION, WEBSOCKET, SUBMISSION, VACATION].contains(&c.as_str())) {
         return Err(Problem::UnknownCapability(unknown.clone()));
     }
     let calls =
@@ -108,16 +114,70 @@ pub fn process(account: &Account, policy: &Policy, body: &[u8]) -> Result<Value,
         }
     }
 
-    let ctx = Ctx { account, using: &using, policy };
+    let ctx = Ctx { account, record, using: &using, policy, extra: RefCell::new(Vec::new()) };
     let mut responses: Vec<Value> = Vec::new();
+    // Creation ids of this request (RFC 8620 5.3): `#cid` -> the new id.
+    // A client may pass the ids it learned earlier as `createdIds`; then the
+    // response carries the map back (RFC 8620 3.3, 3.4).
+    let echo_created = obj.get("createdIds").is_some_and(|v| !v.is_null());
+    let mut created: HashMap<String, String> = obj
+        .get("createdIds")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .unwrap_or_default();
     for (name, args, call_id) in parsed {
-        let result = resolve(args, &responses).and_then(|args| method::call(&ctx, &name, args));
+        let result =
+            resolve(args, &responses).map(|args| with_creation_ids(args, &created)).and_then(|args| method::call(&ctx, &name, args));
         match result {
-            Ok(v) => responses.push(json!([name, v, call_id])),
+            Ok(v) => {
+                for (cid, obj) in v.get("created").and_then(Value::as_object).into_iter().flatten() {
+                    if let Some(id) = obj.get("id").and_then(Value::as_str) {
+                        created.insert(cid.clone(), id.to_owned());
+                    }
+                }
+                responses.push(json!([name, v, call_id]));
+            }
             Err(e) => responses.push(json!(["error", e.to_json(), call_id])),
         }
+        for (name, v) in ctx.extra.borrow_mut().drain(..) {
+            responses.push(json!([name, v, call_id]));
+        }
     }
-    Ok(json!({ "methodResponses": responses, "sessionState": crate::session::STATE }))
+    let mut out = json!({ "methodResponses": responses, "sessionState": crate::session::state(tresor_types::time::now()) });
+    if echo_created {
+        out["createdIds"] = json!(created);
+    }
+    Ok(out)
+}
+
+/// Replaces `#cid` (a creation id of an earlier call in this request) with
+/// the id it created, wherever an id can stand: string values and object keys.
+fn with_creation_ids(args: Map<String, Value>, created: &HashMap<String, String>) -> Map<String, Value> {
+    fn walk(v: Value, created: &HashMap<String, String>) -> Value {
+        match v {
+            Value::String(s) => match s.strip_prefix('#').and_then(|c| created.get(c)) {
+                Some(id) => Value::String(id.clone()),
+                None => Value::String(s),
+            },
+            Value::Array(a) => Value::Array(a.into_iter().map(|v| walk(v, created)).collect()),
+            Value::Object(o) => Value::Object(
+                o.into_iter()
+                    .map(|(k, v)| {
+                        let k = match k.strip_prefix('#').and_then(|c| created.get(c)) {
+                            Some(id) => id.clone(),
+                            None => k,
+                        };
+                        (k, walk(v, created))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    if created.is_empty() {
+        return args;
+    }
+    args.into_iter().map(|(k, v)| (k, walk(v, created))).collect()
 }
 
 /// Replaces every `#arg` with the value its result reference points at.

@@ -13,6 +13,7 @@ mod limits;
 mod lmtp_backend;
 mod net;
 mod open;
+mod outbound;
 mod receipts;
 mod serve;
 mod tls;

@@ -84,6 +84,14 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
     // Every session holds a clone; shutdown waits until they are all gone.
     let sessions = Arc::new(());
 
+    // Outgoing mail, if a smarthost is configured.
+    let smarthost = crate::outbound::Smarthost::new(&config.submission, &config.lmtp.protocol.hostname)?.map(Arc::new);
+    let (auto_replies, auto_reply_rx) = tokio::sync::mpsc::channel(256);
+    let auto_replies = smarthost.as_ref().map(|_| auto_replies);
+    if let Some(smarthost) = &smarthost {
+        tokio::spawn(crate::outbound::run(store.clone(), smarthost.clone(), auto_reply_rx, shutdown_rx.clone()));
+    }
+
     let mut ready = Vec::new();
     for addr in &config.lmtp.listen {
         let listener = TcpListener::bind(addr).await.with_context(|| format!("lmtp.listen {addr}"))?;
@@ -92,7 +100,12 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
             tracing::warn!(%local, "LMTP has no authentication: listening off loopback trusts the whole network");
         }
         ready.push(format!("lmtp {local}"));
-        tokio::spawn(accept_lmtp(listener, store.clone(), config.clone(), shutdown_rx.clone(), sessions.clone()));
+        let backend = Arc::new(StoreBackend {
+            store: store.clone(),
+            auto_replies: auto_replies.clone(),
+            vacation_period: config.submission.vacation_period,
+        });
+        tokio::spawn(accept_lmtp(listener, backend, config.clone(), shutdown_rx.clone(), sessions.clone()));
     }
     // One brute-force limiter for every login path (IMAP, HTTP Basic, tokens).
     let logins = Arc::new(crate::limits::LoginLimiter::default());
@@ -148,8 +161,13 @@ async fn serve(config: Config, dev: bool) -> Result<()> {
     Ok(())
 }
 
-async fn accept_lmtp(listener: TcpListener, store: Arc<Store>, config: Arc<Config>, shutdown: watch::Receiver<bool>, sessions: Arc<()>) {
-    let backend = Arc::new(StoreBackend { store });
+async fn accept_lmtp(
+    listener: TcpListener,
+    backend: Arc<StoreBackend>,
+    config: Arc<Config>,
+    shutdown: watch::Receiver<bool>,
+    sessions: Arc<()>,
+) {
     let protocol = Arc::new(config.lmtp.protocol.clone());
     // An MTA opens a handful of connections; more is a misbehaving peer.
     let mut acceptor = crate::net::Acceptor::new(listener, 256, shutdown.clone(), "lmtp");

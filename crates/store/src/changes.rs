@@ -47,6 +47,31 @@ pub enum Change {
     MailboxDestroyed {
         mailbox: MailboxId,
     },
+    /// A message joined or left the thread (logged beside Created and
+    /// Destroyed, so Thread/changes knows threads whose last message is gone).
+    Thread {
+        thread: u64,
+    },
+    /// An identity was created, changed or destroyed (JMAP Identity/changes).
+    Identity {
+        id: u64,
+        op: ObjectOp,
+    },
+    /// The account's vacation response changed.
+    Vacation,
+    /// An outgoing submission was created, changed or destroyed.
+    Submission {
+        id: u64,
+        op: ObjectOp,
+    },
+}
+
+/// What happened to an object that has no other change-log entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectOp {
+    Created,
+    Updated,
+    Destroyed,
 }
 
 impl WriteTxn<'_> {

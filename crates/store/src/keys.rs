@@ -31,6 +31,14 @@ pub const ACC_UPLOAD: u8 = 0x0D;
 pub const ACC_RECENT: u8 = 0x0E;
 /// Subscriptions to names without a mailbox.
 pub const ACC_SUBSCRIPTION: u8 = 0x0F;
+/// Sending identities (JMAP Identity).
+pub const ACC_IDENTITY: u8 = 0x10;
+/// The vacation response.
+pub const ACC_VACATION: u8 = 0x11;
+/// Keyed hash of a sender -> when the vacation response last answered them.
+pub const ACC_VACATION_SENT: u8 = 0x12;
+/// Outgoing submissions (JMAP EmailSubmission) and their message copies' blobs.
+pub const ACC_SUBMISSION: u8 = 0x13;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

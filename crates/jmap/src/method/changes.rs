@@ -13,10 +13,10 @@ use tresor_store::changes::Change;
 
 /// The changes after `sinceState`, cut at a modseq boundary once more than
 /// `maxChanges` distinct ids (as `ids_of` names them) would be reported.
-fn window(
+fn window<K: Ord + Clone>(
     ctx: &Ctx<'_>,
     args: &Map<String, Value>,
-    ids_of: impl Fn(&Change) -> Result<Vec<u64>, MethodError>,
+    ids_of: impl Fn(&Change) -> Result<Vec<K>, MethodError>,
 ) -> Result<(u64, Vec<(u64, Change)>, bool), MethodError> {
     let since: u64 = args
         .get("sinceState")
@@ -164,5 +164,84 @@ pub fn mailboxes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, Meth
         "updated": list(&updated),
         "destroyed": list(&destroyed),
         "updatedProperties": updated_properties,
+    }))
+}
+
+/// Thread/changes: threads a message joined or left. A thread whose messages
+/// all arrived in the window is created; one with none left is destroyed.
+pub fn threads(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let (new_state, changes, more) = window(ctx, args, |c| Ok(if let Change::Thread { thread } = c { vec![*thread] } else { vec![] }))?;
+    let mut touched = BTreeSet::new();
+    let mut new_emails = BTreeSet::new();
+    for (_, c) in &changes {
+        match c {
+            Change::Thread { thread } => {
+                touched.insert(*thread);
+            }
+            Change::Created { email } => {
+                new_emails.insert(*email);
+            }
+            _ => {}
+        }
+    }
+    let (mut created, mut updated, mut destroyed) = (Vec::new(), Vec::new(), Vec::new());
+    for thread in touched {
+        let members = ctx.account.thread_members(thread)?;
+        if members.is_empty() {
+            destroyed.push(ids::thread(thread));
+        } else if members.iter().all(|e| new_emails.contains(e)) {
+            created.push(ids::thread(thread));
+        } else {
+            updated.push(ids::thread(thread));
+        }
+    }
+    Ok(json!({
+        "accountId": account_id,
+        "oldState": args["sinceState"],
+        "newState": new_state.to_string(),
+        "hasMoreChanges": more,
+        "created": created,
+        "updated": updated,
+        "destroyed": destroyed,
+    }))
+}
+
+/// /changes for objects whose every change is one log entry naming it and
+/// what happened (identities, submissions).
+pub fn objects(
+    ctx: &Ctx<'_>,
+    args: &Map<String, Value>,
+    of: impl Fn(&Change) -> Option<(String, tresor_store::changes::ObjectOp)>,
+) -> Result<Value, MethodError> {
+    use tresor_store::changes::ObjectOp;
+    let account_id = account_id(ctx, args)?;
+    let (new_state, changes, more) = window(ctx, args, |c| Ok(of(c).map(|(id, _)| id).into_iter().collect()))?;
+    let (mut created, mut updated, mut destroyed) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for (id, op) in changes.iter().filter_map(|(_, c)| of(c)) {
+        match op {
+            ObjectOp::Created => {
+                created.insert(id);
+            }
+            ObjectOp::Updated => {
+                updated.insert(id);
+            }
+            ObjectOp::Destroyed => {
+                destroyed.insert(id);
+            }
+        }
+    }
+    let ephemeral: BTreeSet<_> = created.intersection(&destroyed).cloned().collect();
+    created.retain(|i| !ephemeral.contains(i));
+    destroyed.retain(|i| !ephemeral.contains(i));
+    updated.retain(|i| !created.contains(i) && !destroyed.contains(i) && !ephemeral.contains(i));
+    Ok(json!({
+        "accountId": account_id,
+        "oldState": args["sinceState"],
+        "newState": new_state.to_string(),
+        "hasMoreChanges": more,
+        "created": created,
+        "updated": updated,
+        "destroyed": destroyed,
     }))
 }

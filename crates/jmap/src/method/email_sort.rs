@@ -25,6 +25,11 @@ enum Key {
     SomeInThreadHaveKeyword(String),
 }
 
+/// Whether a message's place depends on the other messages of its thread.
+pub fn depends_on_thread(sort: &[Comparator]) -> bool {
+    sort.iter().any(|c| matches!(c.key, Key::AllInThreadHaveKeyword(_) | Key::SomeInThreadHaveKeyword(_)))
+}
+
 fn unsupported(why: &str) -> MethodError {
     MethodError { kind: "unsupportedSort", description: Some(why.into()) }
 }

@@ -24,7 +24,29 @@ pub enum Filter {
     HasKeyword(String),
     NotKeyword(String),
     HasAttachment(bool),
+    /// allInThreadHaveKeyword / someInThreadHaveKeyword / noneInThreadHaveKeyword.
+    ThreadKeyword(ThreadQuantifier, String),
     Text(Where, String),
+    /// `header`: the field exists (None) or its decoded value contains the text.
+    Header(String, Option<String>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ThreadQuantifier {
+    All,
+    Some,
+    None,
+}
+
+impl Filter {
+    /// Whether a message's match can change when another message changes.
+    pub fn depends_on_thread(&self) -> bool {
+        match self {
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().any(Filter::depends_on_thread),
+            Filter::ThreadKeyword(..) => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -90,6 +112,25 @@ pub fn parse(v: &Value) -> Result<Filter, MethodError> {
             "hasKeyword" => Filter::HasKeyword(v.as_str().ok_or_else(|| MethodError::invalid("hasKeyword"))?.to_ascii_lowercase()),
             "notKeyword" => Filter::NotKeyword(v.as_str().ok_or_else(|| MethodError::invalid("notKeyword"))?.to_ascii_lowercase()),
             "hasAttachment" => Filter::HasAttachment(v.as_bool().ok_or_else(|| MethodError::invalid("hasAttachment"))?),
+            "allInThreadHaveKeyword" | "someInThreadHaveKeyword" | "noneInThreadHaveKeyword" => {
+                let q = match k.as_str() {
+                    "allInThreadHaveKeyword" => ThreadQuantifier::All,
+                    "someInThreadHaveKeyword" => ThreadQuantifier::Some,
+                    _ => ThreadQuantifier::None,
+                };
+                Filter::ThreadKeyword(
+                    q,
+                    v.as_str().ok_or_else(|| MethodError::invalid(format!("{k} must be a string")))?.to_ascii_lowercase(),
+                )
+            }
+            "header" => {
+                let parts: Vec<&str> = v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                match (v.as_array().map(Vec::len), parts.as_slice()) {
+                    (Some(1), [name]) => Filter::Header(name.to_ascii_lowercase(), None),
+                    (Some(2), [name, value]) => Filter::Header(name.to_ascii_lowercase(), Some(value.to_lowercase())),
+                    _ => return Err(MethodError::invalid("header must be [name] or [name, value]")),
+                }
+            }
             "text" => text(Where::Anywhere)?,
             "body" => text(Where::Body)?,
             "from" => text(Where::Header(SearchHeader::From))?,
@@ -178,6 +219,34 @@ impl<'a> Candidate<'a> {
             Filter::HasKeyword(k) => self.state()?.keywords.contains(k),
             Filter::NotKeyword(k) => !self.state()?.keywords.contains(k),
             Filter::HasAttachment(b) => self.meta()?.summary.has_attachment == *b,
+            Filter::ThreadKeyword(q, k) => {
+                let thread = self.meta()?.thread;
+                let mut with = 0;
+                let members = self.ctx.account.thread_members(thread)?;
+                for m in &members {
+                    if self.ctx.account.email_state(*m)?.is_some_and(|s| s.keywords.contains(k)) {
+                        with += 1;
+                    }
+                }
+                match q {
+                    ThreadQuantifier::All => with == members.len() && with > 0,
+                    ThreadQuantifier::Some => with > 0,
+                    ThreadQuantifier::None => with == 0,
+                }
+            }
+            Filter::Header(name, value) => {
+                let meta = self.meta()?.clone();
+                let (start, end) = meta.summary.root.header;
+                let block = self.ctx.account.read_blob_range(meta.blob, u64::from(start), u64::from(end - start))?;
+                crate::headers::fields(&block).any(|(n, v)| {
+                    n.eq_ignore_ascii_case(name)
+                        && value.as_ref().is_none_or(|want| {
+                            crate::headers::parse_value(v, crate::headers::Form::Text)
+                                .as_str()
+                                .is_some_and(|t| t.to_lowercase().contains(want.as_str()))
+                        })
+                })
+            }
             Filter::Text(w, needle) => self.text()?.iter().any(|(src, t)| {
                 let place = match (w, src) {
                     (Where::Anywhere, _) => true,

@@ -3,15 +3,21 @@
 mod changes;
 mod email;
 mod email_create;
+mod email_render;
 mod email_set;
 mod email_sort;
 mod filter;
+mod identity;
 mod import;
 mod mailbox;
+mod mailbox_query;
 mod mailbox_set;
 mod quota;
 mod retention;
 mod snippet;
+mod submission;
+
+pub use submission::MAX_DELAYED_SEND;
 mod thread;
 
 use crate::{
@@ -29,15 +35,45 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "RetentionSettings/set" if ctx.uses(crate::RETENTION) => retention::set(ctx, &args),
         "Mailbox/get" if mail => mailbox::get(ctx, &args),
         "Email/query" if mail => email::query(ctx, &args),
+        "Email/queryChanges" if mail => email::query_changes(ctx, &args),
         "Email/get" if mail => email::get(ctx, &args),
+        "Email/parse" if mail => email::parse(ctx, &args),
         "Email/changes" if mail => changes::emails(ctx, &args),
         "Email/set" if mail => email_set::set(ctx, &args),
         "Email/import" if mail => import::import(ctx, &args),
         "Thread/get" if mail => thread::get(ctx, &args),
+        "Thread/changes" if mail => changes::threads(ctx, &args),
+        "Mailbox/query" if mail => mailbox_query::query(ctx, &args),
+        "Mailbox/queryChanges" if mail => mailbox_query::query_changes(ctx, &args),
+        "Email/copy" if mail => email_copy(ctx, &args),
         "SearchSnippet/get" if mail => snippet::get(ctx, &args),
         "Mailbox/set" if mail => mailbox_set::set(ctx, &args),
+        "Identity/get" if ctx.uses(crate::SUBMISSION) => identity::get(ctx, &args),
+        "Identity/changes" if ctx.uses(crate::SUBMISSION) => identity::changes(ctx, &args),
+        "Identity/set" if ctx.uses(crate::SUBMISSION) => identity::set(ctx, &args),
+        "VacationResponse/get" if ctx.uses(crate::VACATION) => identity::vacation_get(ctx, &args),
+        "VacationResponse/set" if ctx.uses(crate::VACATION) => identity::vacation_set(ctx, &args),
+        "EmailSubmission/get" if ctx.uses(crate::SUBMISSION) => submission::get(ctx, &args),
+        "EmailSubmission/changes" if ctx.uses(crate::SUBMISSION) => submission::changes(ctx, &args),
+        "EmailSubmission/query" if ctx.uses(crate::SUBMISSION) => submission::query(ctx, &args),
+        "EmailSubmission/queryChanges" if ctx.uses(crate::SUBMISSION) => submission::query_changes(ctx, &args),
+        "EmailSubmission/set" if ctx.uses(crate::SUBMISSION) => submission::set(ctx, &args),
         "Mailbox/changes" if mail => changes::mailboxes(ctx, &args),
         _ => Err(MethodError::new("unknownMethod")),
+    }
+}
+
+/// Email/copy (RFC 8621 4.7) copies between accounts. Every account here is
+/// personal and none is shared with another, so the only account a request
+/// can read is its own, and /copy within one account is not allowed.
+fn email_copy(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let target = account_id(ctx, args)?;
+    match args.get("fromAccountId").and_then(Value::as_str) {
+        None => Err(MethodError::invalid("fromAccountId is required")),
+        Some(from) if from == target => {
+            Err(MethodError::invalid("fromAccountId must differ from accountId (use Email/set to file a message in more mailboxes)"))
+        }
+        Some(_) => Err(MethodError::new("fromAccountNotFound")),
     }
 }
 
@@ -93,6 +129,33 @@ pub fn properties_arg(args: &Map<String, Value>, known: &[&str], default: &[&str
 /// The account's state string: the head of its change log.
 pub fn state(ctx: &Ctx<'_>) -> String {
     ctx.account.modseq().to_string()
+}
+
+/// The response of a /set method (RFC 8620 5.3); empty maps are null.
+#[allow(clippy::too_many_arguments)]
+pub fn set_response(
+    account_id: String,
+    old_state: String,
+    new_state: String,
+    created: Map<String, Value>,
+    not_created: Map<String, Value>,
+    updated: Map<String, Value>,
+    not_updated: Map<String, Value>,
+    destroyed: Vec<Value>,
+    not_destroyed: Map<String, Value>,
+) -> Value {
+    let obj = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
+    serde_json::json!({
+        "accountId": account_id,
+        "oldState": old_state,
+        "newState": new_state,
+        "created": obj(created),
+        "updated": obj(updated),
+        "destroyed": if destroyed.is_empty() { Value::Null } else { Value::Array(destroyed) },
+        "notCreated": obj(not_created),
+        "notUpdated": obj(not_updated),
+        "notDestroyed": obj(not_destroyed),
+    })
 }
 
 /// A SetError object (RFC 8620 section 5.3).

@@ -24,6 +24,7 @@ pub struct Config {
     pub http: Listeners,
     pub lmtp: Lmtp,
     pub lifecycle: Lifecycle,
+    pub submission: Submission,
     pub default_quota: tresor_store::directory::Quota,
     pub admin_socket: PathBuf,
     /// The admin API's bearer token; `None` disables the API.
@@ -67,6 +68,28 @@ impl Lifecycle {
         }
         Ok(())
     }
+}
+
+/// Outgoing mail: JMAP EmailSubmission and vacation replies go to one smarthost.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// `host:port`; None: sending is off (EmailSubmission/set is refused).
+    pub smarthost: Option<(String, u16)>,
+    pub security: Security,
+    pub credentials: Option<(String, tresor_types::Secret<String>)>,
+    /// PEM roots to verify the smarthost with; None: the system bundle.
+    pub ca_file: Option<PathBuf>,
+    pub vacation_period: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// STARTTLS, required.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS: only to a smarthost on loopback.
+    None,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +168,44 @@ impl Config {
                 ..tresor_lmtp::Config::default()
             },
         };
+        let sub = &raw.submission;
+        let smarthost = match sub.smarthost.as_str() {
+            "" => None,
+            h => {
+                let (host, port) = h.rsplit_once(':').context("submission.smarthost must be host:port")?;
+                let port: u16 = port.parse().context("submission.smarthost: bad port")?;
+                Some((host.trim_start_matches('[').trim_end_matches(']').to_owned(), port))
+            }
+        };
+        let security = match sub.security.as_str() {
+            "starttls" => Security::StartTls,
+            "tls" => Security::Tls,
+            "none" => Security::None,
+            other => bail!("submission.security must be starttls, tls or none, not {other:?}"),
+        };
+        if security == Security::None
+            && let Some((host, _)) = &smarthost
+            && !host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            && host != "localhost"
+        {
+            bail!("submission.security = \"none\" is only allowed for a smarthost on loopback");
+        }
+        let credentials = match (sub.username.as_str(), sub.password_file.as_str()) {
+            ("", "") => None,
+            ("", _) | (_, "") => bail!("submission.username and submission.password_file go together"),
+            (user, f) => {
+                let p = path(f, "submission.password_file")?;
+                let pw = std::fs::read_to_string(&p).with_context(|| format!("submission.password_file {}", p.display()))?;
+                Some((user.to_owned(), tresor_types::Secret::new(pw.trim_end_matches(['\r', '\n']).to_owned())))
+            }
+        };
+        let submission = Submission {
+            smarthost,
+            security,
+            credentials,
+            ca_file: if sub.ca_file.is_empty() { None } else { Some(path(&sub.ca_file, "submission.ca_file")?) },
+            vacation_period: interval(&sub.vacation_period, "submission.vacation_period")?,
+        };
         let quota_bytes = size(&raw.accounts.default_quota, "accounts.default_quota")?;
         let admin_socket = if raw.admin.socket.is_empty() { base.join("tresor.sock") } else { path(&raw.admin.socket, "admin.socket")? };
         Ok(Config {
@@ -163,6 +224,7 @@ impl Config {
                 retention_max_days: raw.lifecycle.retention_max_days,
                 audit_days: raw.lifecycle.audit_days.max(1),
             },
+            submission,
             default_quota: tresor_store::directory::Quota {
                 bytes: (quota_bytes > 0).then_some(quota_bytes),
                 messages: (raw.accounts.default_quota_messages > 0).then_some(raw.accounts.default_quota_messages),

@@ -14,6 +14,7 @@ pub struct RawConfig {
     pub lmtp: RawLmtp,
     pub http: RawListeners,
     pub lifecycle: RawLifecycle,
+    pub submission: RawSubmission,
     pub accounts: RawAccounts,
     pub admin: RawAdmin,
     pub log: RawLog,
@@ -150,5 +151,29 @@ pub struct RawLog {
 impl Default for RawLog {
     fn default() -> Self {
         RawLog { level: "info".into() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSubmission {
+    pub smarthost: String,
+    pub security: String,
+    pub username: String,
+    pub password_file: String,
+    pub ca_file: String,
+    pub vacation_period: String,
+}
+
+impl Default for RawSubmission {
+    fn default() -> Self {
+        RawSubmission {
+            smarthost: String::new(),
+            security: "starttls".into(),
+            username: String::new(),
+            password_file: String::new(),
+            ca_file: String::new(),
+            vacation_period: "7d".into(),
+        }
     }
 }

@@ -123,3 +123,51 @@ async fn bearer(state: &AppState, conn: &Conn, token: String) -> Result<AccountR
         _ => Err((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
     }
 }
+
+/// The event-source token of an account: `<account>.<expiry>.<mac>`, an
+/// HMAC-SHA256 under a key derived from the master key (so it survives a
+/// restart and is worthless to another server). It expires at the end of the
+/// day after it was made; the session state changes daily, so clients fetch
+/// a new one in time.
+pub fn event_token(state: &AppState, account: tresor_store::AccountId, now: i64) -> String {
+    let expires = (now.div_euclid(86_400) + 2) * 86_400;
+    let body = format!("{:x}.{expires}", account.0);
+    format!("{body}.{}", event_mac(state, &body))
+}
+
+fn event_mac(state: &AppState, body: &str) -> String {
+    use hmac::Mac;
+    let key = state.store.master_key().derive_secret(b"jmap-eventsource-token");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_slice()).expect("any key length");
+    mac.update(body.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+}
+
+/// The account an event token opens, if it is genuine, unexpired and the
+/// account still exists; limited like a failed password otherwise.
+pub async fn event_record(state: &AppState, conn: &Conn, token: &str) -> Result<AccountRecord, Response> {
+    const KIND: &str = "\0event-token";
+    if !conn.may_carry_credentials() {
+        return Err(tls_required());
+    }
+    let ip = conn.peer.ip();
+    if state.logins.check(KIND, ip, Instant::now()) == Verdict::Blocked {
+        return Err((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "900")], "too many failed attempts\n").into_response());
+    }
+    let parsed = token.rsplit_once('.').and_then(|(body, mac)| {
+        let (account, expires) = body.split_once('.')?;
+        let genuine = constant_time_eq(event_mac(state, body).as_bytes(), mac.as_bytes());
+        let fresh = expires.parse::<i64>().ok()? > tresor_types::time::now();
+        (genuine && fresh).then(|| u64::from_str_radix(account, 16).ok()).flatten()
+    });
+    let Some(account) = parsed else {
+        state.logins.failed(KIND, ip, Instant::now());
+        return Err(unauthorized("Tresor"));
+    };
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.record(tresor_store::AccountId(account))).await {
+        Ok(Ok(Some(record))) => Ok(record),
+        Ok(Ok(None)) => Err(unauthorized("Tresor")),
+        _ => Err((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
+}

@@ -55,6 +55,7 @@ fn policy(s: &AppState) -> tresor_jmap::Policy {
     tresor_jmap::Policy {
         retention_min_days: s.config.lifecycle.retention_min_days,
         retention_max_days: s.config.lifecycle.retention_max_days,
+        submission: s.config.submission.smarthost.is_some(),
     }
 }
 
@@ -71,7 +72,13 @@ fn base(conn: &Conn, headers: &HeaderMap) -> String {
 async fn session(State(s): State<AppState>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
     match auth::basic(&s, &conn, &headers).await {
         Ok(record) => {
-            json(StatusCode::OK, &tresor_jmap::session::session(&record, &base(&conn, &headers), &policy(&s)), "application/json")
+            let now = tresor_types::time::now();
+            let token = auth::event_token(&s, record.account_id(), now);
+            json(
+                StatusCode::OK,
+                &tresor_jmap::session::session(&record, &base(&conn, &headers), &policy(&s), &token, now),
+                "application/json",
+            )
         }
         Err(r) => cors(r),
     }
@@ -86,7 +93,7 @@ async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, header
     let policy = policy(&s);
     let result = tokio::task::spawn_blocking(move || {
         let account = store.account(record.account_id())?;
-        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &policy, &body))
+        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &record, &policy, &body))
     })
     .await;
     match result {
@@ -101,6 +108,7 @@ async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, header
 #[derive(serde::Deserialize)]
 struct PushParams {
     types: Option<String>,
+    token: Option<String>,
     closeafter: Option<String>,
     ping: Option<u64>,
 }
@@ -114,9 +122,17 @@ async fn eventsource(
     headers: HeaderMap,
     Query(p): Query<PushParams>,
 ) -> Response {
-    let record = match auth::basic(&s, &conn, &headers).await {
-        Ok(r) => r,
-        Err(r) => return cors(r),
+    // With an Authorization header, as every other endpoint; without one (a
+    // browser's EventSource), the session's event token.
+    let record = match (&p.token, headers.contains_key(header::AUTHORIZATION)) {
+        (Some(token), false) => match auth::event_record(&s, &conn, token).await {
+            Ok(r) => r,
+            Err(r) => return cors(r),
+        },
+        _ => match auth::basic(&s, &conn, &headers).await {
+            Ok(r) => r,
+            Err(r) => return cors(r),
+        },
     };
     let store = s.store.clone();
     let account = match tokio::task::spawn_blocking(move || store.account(record.account_id())).await {
@@ -265,17 +281,24 @@ async fn websocket(
         Err(r) => return r,
     };
     let store = s.store.clone();
-    let account = match tokio::task::spawn_blocking(move || store.account(record.account_id())).await {
+    let id = record.account_id();
+    let account = match tokio::task::spawn_blocking(move || store.account(id)).await {
         Ok(Ok(a)) => a,
         _ => return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
     };
     let policy = policy(&s);
     ws.protocols(["jmap"])
         .max_message_size(tresor_jmap::LIMITS.max_size_request)
-        .on_upgrade(move |socket| ws_session(socket, account, policy))
+        .on_upgrade(move |socket| ws_session(socket, account, record, policy))
 }
 
-async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync::Arc<tresor_store::Account>, policy: tresor_jmap::Policy) {
+async fn ws_session(
+    mut socket: axum::extract::ws::WebSocket,
+    account: std::sync::Arc<tresor_store::Account>,
+    record: tresor_store::directory::AccountRecord,
+    policy: tresor_jmap::Policy,
+) {
+    let record = std::sync::Arc::new(record);
     use axum::extract::ws::Message;
     let account_id = tresor_jmap::ids::account(account.id);
     let mut changes = account.subscribe();
@@ -305,8 +328,8 @@ async fn ws_session(mut socket: axum::extract::ws::WebSocket, account: std::sync
                     }
                     Ok(v) if v["@type"] == "Request" => {
                         let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
-                        let (acc, body) = (account.clone(), text.into_bytes());
-                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &policy, &body)).await {
+                        let (acc, rec, body) = (account.clone(), record.clone(), text.into_bytes());
+                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &rec, &policy, &body)).await {
                             Ok(Ok(mut r)) => {
                                 r["@type"] = "Response".into();
                                 r["requestId"] = id;

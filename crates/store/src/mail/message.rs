@@ -111,6 +111,7 @@ impl Account {
         txn.counters.bytes += size;
         txn.counters.messages += 1;
         txn.log(Change::Created { email });
+        txn.log(Change::Thread { thread });
         txn.log(Change::Added { email, mailbox: mailbox.id, uid });
         let modseq = txn.commit()?;
         Ok(Appended { email, uid, uid_validity: mailbox.uid_validity, modseq })

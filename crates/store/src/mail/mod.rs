@@ -8,6 +8,7 @@ pub mod mailbox;
 pub mod message;
 pub mod metadata;
 pub mod ops;
+pub mod outbound;
 mod recent;
 pub mod retention;
 mod subscriptions;

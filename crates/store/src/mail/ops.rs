@@ -238,6 +238,7 @@ impl WriteTxn<'_> {
         self.counters.bytes = self.counters.bytes.saturating_sub(meta.size);
         self.counters.messages = self.counters.messages.saturating_sub(1);
         self.log(Change::Destroyed { email });
+        self.log(Change::Thread { thread: meta.thread });
         Ok(())
     }
 
@@ -257,6 +258,7 @@ impl WriteTxn<'_> {
         self.put(Key::new(keys::ACC_THREAD_MEMBER).u64(meta.thread).u64(copy.0).build(), &());
         self.pending_states.insert(copy, EmailState { mailboxes: Vec::new(), keywords: state.keywords, modseq });
         self.log(Change::Created { email: copy });
+        self.log(Change::Thread { thread: meta.thread });
         self.counters.bytes += meta.size;
         self.counters.messages += 1;
         Ok(copy)

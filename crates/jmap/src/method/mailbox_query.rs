@@ -1,0 +1,208 @@
+//! Mailbox/query and Mailbox/queryChanges (RFC 8621 2.3, 2.4): filter by
+//! parentId, name, role, hasAnyRole and isSubscribed; sort by sortOrder and
+//! name; sortAsTree and filterAsTree.
+
+use super::{account_id, state};
+use crate::{
+    ids,
+    request::{Ctx, MethodError},
+};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap};
+use tresor_store::{
+    changes::Change,
+    mail::{Mailbox, MailboxId, Role},
+};
+
+struct Query {
+    conditions: Vec<(String, Value)>,
+    sort: Vec<(String, bool)>,
+    sort_as_tree: bool,
+    filter_as_tree: bool,
+}
+
+impl Query {
+    fn parse(args: &Map<String, Value>) -> Result<Query, MethodError> {
+        let conditions = match args.get("filter") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(f)) => {
+                if f.contains_key("operator") {
+                    return Err(MethodError { kind: "unsupportedFilter", description: Some("Mailbox filters take no operators".into()) });
+                }
+                for (k, v) in f {
+                    let ok = match k.as_str() {
+                        "parentId" => v.is_null() || v.is_string(),
+                        "name" => v.is_string(),
+                        "role" => v.is_null() || v.is_string(),
+                        "hasAnyRole" | "isSubscribed" => v.is_boolean(),
+                        _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {k:?}")) }),
+                    };
+                    if !ok {
+                        return Err(MethodError::invalid(format!("bad value for filter {k:?}")));
+                    }
+                }
+                f.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            }
+            Some(_) => return Err(MethodError::invalid("filter must be an object")),
+        };
+        let sort = match args.get("sort") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|c| {
+                    let property = c["property"].as_str().ok_or_else(|| MethodError::invalid("a comparator needs a property"))?;
+                    if !matches!(property, "sortOrder" | "name") {
+                        return Err(MethodError { kind: "unsupportedSort", description: Some(format!("cannot sort by {property:?}")) });
+                    }
+                    Ok((property.to_owned(), c["isAscending"].as_bool().unwrap_or(true)))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(MethodError::invalid("sort must be an array")),
+        };
+        let flag = |k: &str| args.get(k).and_then(Value::as_bool).unwrap_or(false);
+        Ok(Query { conditions, sort, sort_as_tree: flag("sortAsTree"), filter_as_tree: flag("filterAsTree") })
+    }
+
+    fn results(&self, ctx: &Ctx<'_>) -> Result<Vec<MailboxId>, MethodError> {
+        let all = ctx.account.mailboxes()?;
+        let by_name: HashMap<&str, &Mailbox> = all.iter().map(|m| (m.name.as_str(), m)).collect();
+        let parent = |m: &Mailbox| m.name.rsplit_once('/').and_then(|(p, _)| by_name.get(p).copied());
+        let leaf = |m: &Mailbox| m.name.rsplit('/').next().unwrap_or(&m.name).to_owned();
+        let matches = |m: &Mailbox| {
+            self.conditions.iter().all(|(k, v)| match k.as_str() {
+                "parentId" => parent(m).map(|p| ids::mailbox(p.id)) == v.as_str().map(str::to_owned),
+                "name" => leaf(m).to_lowercase().contains(&v.as_str().unwrap_or_default().to_lowercase()),
+                "role" => m.role.map(Role::name) == v.as_str(),
+                "hasAnyRole" => m.role.is_some() == v.as_bool().unwrap_or(false),
+                "isSubscribed" => m.subscribed == v.as_bool().unwrap_or(false),
+                _ => false,
+            })
+        };
+        let cmp = |a: &&Mailbox, b: &&Mailbox| {
+            for (property, ascending) in &self.sort {
+                let o = match property.as_str() {
+                    "sortOrder" => a.sort_order.cmp(&b.sort_order),
+                    _ => leaf(a).cmp(&leaf(b)),
+                };
+                let o = if *ascending { o } else { o.reverse() };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            a.id.0.cmp(&b.id.0)
+        };
+        // filterAsTree: a mailbox matches only if its ancestors match too.
+        let kept = |m: &Mailbox| {
+            if !matches(m) {
+                return false;
+            }
+            if self.filter_as_tree {
+                let mut p = parent(m);
+                while let Some(up) = p {
+                    if !matches(up) {
+                        return false;
+                    }
+                    p = parent(up);
+                }
+            }
+            true
+        };
+        if !self.sort_as_tree {
+            let mut out: Vec<&Mailbox> = all.iter().filter(|m| kept(m)).collect();
+            out.sort_by(cmp);
+            return Ok(out.iter().map(|m| m.id).collect());
+        }
+        // sortAsTree: each parent before its children, siblings sorted.
+        let mut children: HashMap<Option<MailboxId>, Vec<&Mailbox>> = HashMap::new();
+        for m in &all {
+            children.entry(parent(m).map(|p| p.id)).or_default().push(m);
+        }
+        children.values_mut().for_each(|c| c.sort_by(cmp));
+        let mut out = Vec::new();
+        let mut stack: Vec<&Mailbox> = children.get(&None).map(|c| c.iter().rev().copied().collect()).unwrap_or_default();
+        while let Some(m) = stack.pop() {
+            if kept(m) {
+                out.push(m.id);
+            }
+            if let Some(c) = children.get(&Some(m.id)) {
+                stack.extend(c.iter().rev());
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let query_state = state(ctx);
+    let found = Query::parse(args)?.results(ctx)?;
+    let total = found.len();
+    let position = args.get("position").and_then(Value::as_i64).unwrap_or(0);
+    let start = match args.get("anchor").and_then(Value::as_str) {
+        Some(anchor) => {
+            let at = found.iter().position(|m| ids::mailbox(*m) == anchor).ok_or_else(|| MethodError::new("anchorNotFound"))?;
+            (at as i64 + args.get("anchorOffset").and_then(Value::as_i64).unwrap_or(0)).clamp(0, total as i64) as usize
+        }
+        None if position < 0 => total.saturating_sub(position.unsigned_abs() as usize),
+        None => (position as usize).min(total),
+    };
+    let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |l| l as usize);
+    let mut out = json!({
+        "accountId": account_id,
+        "queryState": query_state,
+        "canCalculateChanges": true,
+        "position": start,
+        "ids": found[start..].iter().take(limit).map(|m| ids::mailbox(*m)).collect::<Vec<_>>(),
+    });
+    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
+        out["total"] = total.into();
+    }
+    Ok(out)
+}
+
+/// Every mailbox created, renamed, updated or destroyed since the state is
+/// reported removed and, if in the results now, added at its index.
+pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let query = Query::parse(args)?;
+    let since_state =
+        args.get("sinceQueryState").and_then(Value::as_str).ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
+    let since: u64 = since_state.parse().map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    if since > ctx.account.modseq() {
+        return Err(MethodError::new("cannotCalculateChanges"));
+    }
+    let new_state = state(ctx);
+    let mut touched = BTreeSet::new();
+    for (_, c) in ctx.account.changes_since(since)? {
+        if let Change::MailboxCreated { mailbox } | Change::MailboxUpdated { mailbox } | Change::MailboxDestroyed { mailbox } = c {
+            touched.insert(mailbox);
+        }
+    }
+    // A rename moves a whole subtree (children's parentId and tree order).
+    if !touched.is_empty() && (query.sort_as_tree || query.filter_as_tree || query.conditions.iter().any(|(k, _)| k == "parentId")) {
+        touched.extend(ctx.account.mailboxes()?.iter().map(|m| m.id));
+    }
+    let results = query.results(ctx)?;
+    let added: Vec<Value> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| touched.contains(m))
+        .map(|(i, m)| json!({ "id": ids::mailbox(*m), "index": i }))
+        .collect();
+    if let Some(max) = args.get("maxChanges").and_then(Value::as_u64)
+        && (touched.len() + added.len()) as u64 > max
+    {
+        return Err(MethodError::new("tooManyChanges"));
+    }
+    let mut out = json!({
+        "accountId": account_id,
+        "oldQueryState": since_state,
+        "newQueryState": new_state,
+        "removed": touched.iter().map(|m| ids::mailbox(*m)).collect::<Vec<_>>(),
+        "added": added,
+    });
+    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
+        out["total"] = results.len().into();
+    }
+    Ok(out)
+}
