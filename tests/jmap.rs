@@ -445,10 +445,14 @@ fn email_query_filters_by_text_headers_keywords_and_operators() {
     assert_eq!(query(json!({"operator": "OR", "conditions": [{"subject": "lunch"}, {"subject": "report"}]})), ["lunch", "report"]);
     assert_eq!(query(json!({"after": "2000-01-01T00:00:00Z", "before": "2000-01-02T00:00:00Z"})), Vec::<String>::new());
     assert_eq!(query(json!({"notKeyword": "$seen", "from": "bob"})), ["report"]);
+    assert_eq!(query(json!({"text": "eight alice"})), ["dinner"], "every word, in any field");
+    assert_eq!(query(json!({"text": "eight bob"})), Vec::<String>::new());
+    assert_eq!(query(json!({"header": ["Content-Transfer-Encoding"]})), ["lunch"]);
+    assert_eq!(query(json!({"header": ["Subject", "REPO"]})), ["report"], "a header value contains the text");
     let (_, r) = api(
         server.http,
         &auth,
-        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "filter": {"header": ["X-Spam"]}}, "q"]]}),
+        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "filter": {"sender": "x"}}, "q"]]}),
     );
     assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedFilter");
 }

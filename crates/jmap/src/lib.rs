@@ -33,6 +33,7 @@ pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 /// Tresor's own: user-defined retention (a Mailbox property and an account setting).
 pub const RETENTION: &str = "urn:tresor:params:jmap:retention";
 pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
+pub const BLOB: &str = "urn:ietf:params:jmap:blob";
 pub const SUBMISSION: &str = "urn:ietf:params:jmap:submission";
 pub const VACATION: &str = "urn:ietf:params:jmap:vacationresponse";
 

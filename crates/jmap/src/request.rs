@@ -2,7 +2,7 @@
 //! (RFC 7807 bodies), then each method call in order, with result references
 //! resolved and method-level errors in place of responses.
 
-use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, method, refs};
+use crate::{BLOB, CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, method, refs};
 use serde_json::{Map, Value, json};
 use std::{cell::RefCell, collections::HashMap};
 use tresor_store::{Account, directory::AccountRecord};
@@ -98,7 +98,9 @@ pub fn process(account: &Account, record: &AccountRecord, policy: &Policy, body:
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| Problem::NotRequest("using must be an array of strings".into()))?;
-    if let Some(unknown) = using.iter().find(|c| ![CORE, MAIL, QUOTA, RETENTION, WEBSOCKET, SUBMISSION, VACATION].contains(&c.as_str())) {
+    if let Some(unknown) =
+        using.iter().find(|c| ![CORE, MAIL, QUOTA, RETENTION, WEBSOCKET, SUBMISSION, VACATION, BLOB].contains(&c.as_str()))
+    {
         return Err(Problem::UnknownCapability(unknown.clone()));
     }
     let calls =

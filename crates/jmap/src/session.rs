@@ -1,6 +1,6 @@
 //! The JMAP session resource (RFC 8620 section 2), with absolute URLs.
 
-use crate::{CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, ids};
+use crate::{BLOB, CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, ids};
 use serde_json::{Value, json};
 use tresor_store::directory::{AccountRecord, AccountState};
 
@@ -33,6 +33,7 @@ pub fn session(record: &AccountRecord, base: &str, policy: &Policy, event_token:
             MAIL: {},
             SUBMISSION: {},
             VACATION: {},
+            BLOB: {},
             QUOTA: {},
             RETENTION: { "minDays": policy.retention_min_days, "maxDays": (policy.retention_max_days > 0).then_some(policy.retention_max_days) },
             WEBSOCKET: { "url": format!("{}/jmap/ws", base.replacen("http", "ws", 1)), "supportsPush": true },
@@ -50,6 +51,12 @@ pub fn session(record: &AccountRecord, base: &str, policy: &Policy, event_token:
                         "submissionExtensions": { "FUTURERELEASE": [crate::method::MAX_DELAYED_SEND.to_string()] },
                     },
                     VACATION: {},
+                    BLOB: {
+                        "maxSizeBlobSet": crate::method::MAX_SIZE_BLOB_SET,
+                        "maxDataSources": crate::method::MAX_DATA_SOURCES,
+                        "supportedTypeNames": ["Email", "Mailbox", "Thread"],
+                        "supportedDigestAlgorithms": ["sha", "sha-256"],
+                    },
                     // A terminating account says when it will be purged.
                     RETENTION: { "purgeAt": match record.state {
                         AccountState::Terminating { purge_at } => Value::from(tresor_types::time::rfc3339(purge_at)),

@@ -131,6 +131,16 @@ impl Batch {
 }
 
 /// Convenience over [`Db::scan`]: collects `[from, to)`.
+/// The keys in `[from, to)`, without their values.
+pub fn collect_keys(db: &dyn Db, ks: &str, from: &[u8], to: &[u8]) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    db.scan(ks, from, to, false, &mut |k, _| {
+        out.push(k.to_vec());
+        ControlFlow::Continue(())
+    })?;
+    Ok(out)
+}
+
 pub fn collect(db: &dyn Db, ks: &str, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut out = Vec::new();
     db.scan(ks, from, to, false, &mut |k, v| {

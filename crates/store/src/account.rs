@@ -198,6 +198,12 @@ impl WriteTxn<'_> {
         self.batch.delete(&self.account.ks, k);
     }
 
+    /// A key whose presence is the data (the search index): its value is
+    /// empty, so there is nothing to seal.
+    pub(crate) fn put_empty(&mut self, k: Vec<u8>) {
+        self.batch.put(&self.account.ks, k, Vec::new());
+    }
+
     pub fn account(&self) -> &Account {
         self.account
     }

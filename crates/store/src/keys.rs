@@ -39,6 +39,10 @@ pub const ACC_VACATION: u8 = 0x11;
 pub const ACC_VACATION_SENT: u8 = 0x12;
 /// Outgoing submissions (JMAP EmailSubmission) and their message copies' blobs.
 pub const ACC_SUBMISSION: u8 = 0x13;
+/// Search index: keyed hash of (field, word) + email -> empty.
+pub const ACC_TERM: u8 = 0x14;
+/// Present once every message of the account is in the search index.
+pub const ACC_SEARCH_READY: u8 = 0x15;
 
 /// Builds a key from a tag and parts.
 pub struct Key(Vec<u8>);

@@ -415,7 +415,8 @@ fn copy_move_and_expunge_keep_counts_uids_and_the_change_log_right() {
 
     let kinds: Vec<String> =
         a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
-    assert_eq!(kinds, ["Added", "Added", "Created", "Added", "Added", "Removed", "Removed", "Destroyed", "Removed"]);
+    // A new or destroyed message also logs its thread (for JMAP Thread/changes).
+    assert_eq!(kinds, ["Added", "Added", "Created", "Thread", "Added", "Added", "Removed", "Removed", "Destroyed", "Thread", "Removed"]);
 }
 
 #[test]

@@ -89,7 +89,8 @@ impl Query {
         }
         found.sort();
         found.dedup_by_key(|(_, id)| *id);
-        if let Some(f) = &self.filter {
+        let indexed = self.filter.clone().map(|f| f.indexed(ctx)).transpose()?;
+        if let Some(f) = &indexed {
             let mut kept = Vec::with_capacity(found.len());
             for (at, id) in found {
                 if super::filter::Candidate::new(ctx, id, at).matches(f)? {

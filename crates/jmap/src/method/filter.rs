@@ -8,9 +8,11 @@ use crate::{
     request::{Ctx, MethodError},
 };
 use serde_json::Value;
+use std::collections::BTreeSet;
 use tresor_message::{SearchHeader, TextSource};
 use tresor_store::mail::{EmailId, EmailMeta, EmailState, MailboxId};
 
+#[derive(Clone)]
 pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
@@ -29,6 +31,8 @@ pub enum Filter {
     Text(Where, String),
     /// `header`: the field exists (None) or its decoded value contains the text.
     Header(String, Option<String>),
+    /// A text condition answered by the search index: the emails it matches.
+    Found(BTreeSet<EmailId>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,54 @@ pub enum ThreadQuantifier {
 }
 
 impl Filter {
+    /// Answers every text condition from the account's search index: a
+    /// message matches when it has each word of the text in the fields asked
+    /// for (any of them for `text`). Text without a word (punctuation only)
+    /// is left to the scan.
+    pub fn use_index(self, ctx: &Ctx<'_>) -> Result<Filter, MethodError> {
+        use tresor_store::mail::search_index::{Field, words};
+        Ok(match self {
+            Filter::And(c) => Filter::And(c.into_iter().map(|f| f.use_index(ctx)).collect::<Result<_, _>>()?),
+            Filter::Or(c) => Filter::Or(c.into_iter().map(|f| f.use_index(ctx)).collect::<Result<_, _>>()?),
+            Filter::Not(c) => Filter::Not(c.into_iter().map(|f| f.use_index(ctx)).collect::<Result<_, _>>()?),
+            Filter::Text(w, needle) if words(&needle).next().is_some() => {
+                ctx.account.ensure_search_index()?;
+                let fields: &[Field] = match w {
+                    Where::Anywhere => &Field::ALL,
+                    Where::Body => &[Field::Body],
+                    Where::Header(SearchHeader::Subject) => &[Field::Subject],
+                    Where::Header(SearchHeader::From) => &[Field::From],
+                    Where::Header(SearchHeader::To) => &[Field::To],
+                    Where::Header(SearchHeader::Cc) => &[Field::Cc],
+                    Where::Header(SearchHeader::Bcc) => &[Field::Bcc],
+                };
+                let mut found: Option<BTreeSet<EmailId>> = None;
+                for word in words(&needle) {
+                    let with = ctx.account.search_word(fields, &word)?;
+                    found = Some(match found {
+                        None => with,
+                        Some(f) => f.intersection(&with).copied().collect(),
+                    });
+                }
+                Filter::Found(found.unwrap_or_default())
+            }
+            other => other,
+        })
+    }
+
+    fn has_text(&self) -> bool {
+        match self {
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().any(Filter::has_text),
+            Filter::Text(..) => true,
+            _ => false,
+        }
+    }
+
+    /// [`Filter::use_index`] if there is any text condition.
+    pub fn indexed(self, ctx: &Ctx<'_>) -> Result<Filter, MethodError> {
+        if self.has_text() { self.use_index(ctx) } else { Ok(self) }
+    }
+
     /// Whether a message's match can change when another message changes.
     pub fn depends_on_thread(&self) -> bool {
         match self {
@@ -234,6 +286,7 @@ impl<'a> Candidate<'a> {
                     ThreadQuantifier::None => with == 0,
                 }
             }
+            Filter::Found(set) => set.contains(&self.email),
             Filter::Header(name, value) => {
                 let meta = self.meta()?.clone();
                 let (start, end) = meta.summary.root.header;

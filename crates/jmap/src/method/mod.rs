@@ -1,5 +1,6 @@
 //! Method dispatch and the argument helpers every method shares.
 
+mod blob;
 mod changes;
 mod email;
 mod email_create;
@@ -17,6 +18,7 @@ mod retention;
 mod snippet;
 mod submission;
 
+pub use blob::{MAX_DATA_SOURCES, MAX_SIZE_BLOB_SET};
 pub use submission::MAX_DELAYED_SEND;
 mod thread;
 
@@ -30,6 +32,9 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
     let mail = ctx.using.iter().any(|c| c == MAIL);
     match name {
         "Core/echo" => Ok(Value::Object(args)),
+        "Blob/upload" if ctx.uses(crate::BLOB) => blob::upload(ctx, &args),
+        "Blob/get" if ctx.uses(crate::BLOB) => blob::get(ctx, &args),
+        "Blob/lookup" if ctx.uses(crate::BLOB) => blob::lookup(ctx, &args),
         "Quota/get" if ctx.uses(crate::QUOTA) => quota::get(ctx, &args),
         "RetentionSettings/get" if ctx.uses(crate::RETENTION) => retention::get(ctx, &args),
         "RetentionSettings/set" if ctx.uses(crate::RETENTION) => retention::set(ctx, &args),

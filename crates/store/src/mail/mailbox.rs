@@ -111,6 +111,9 @@ pub(crate) fn create_defaults(key: &DataKey, ks: &str, counters: &mut Counters, 
         let nk = name_key(key, name);
         b.put(ks, nk.clone(), sealed::seal(key, ks, &nk, &id));
     }
+    // A new account's search index is complete: it has no mail yet.
+    let ready = vec![keys::ACC_SEARCH_READY];
+    b.put(ks, ready.clone(), sealed::seal(key, ks, &ready, &()));
 }
 
 /// DESIGN.md: Trash and Junk keep mail 30 days unless the user says otherwise.

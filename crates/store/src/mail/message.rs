@@ -96,6 +96,7 @@ impl Account {
         let email = EmailId(txn.counters.next_email);
         txn.counters.next_email += 1;
         let blob = txn.put_blob(new.raw);
+        txn.index_email(email, new.raw, new.summary);
         let thread = txn.assign_thread(new.summary, email)?;
         let uid = mailbox.uid_next;
         mailbox.uid_next += 1;

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod outbound;
 mod recent;
 pub mod retention;
+pub mod search_index;
 mod subscriptions;
 mod thread;
 pub mod upload;

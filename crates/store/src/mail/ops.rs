@@ -228,6 +228,9 @@ impl WriteTxn<'_> {
     /// the thread index entry for its own Message-ID.
     fn destroy(&mut self, email: EmailId) -> Result<()> {
         let meta: EmailMeta = self.account.email_meta(email)?.ok_or(Error::NoMessage)?;
+        // Its words leave the index with it (read before the blob goes).
+        let raw = self.account.read_blob(meta.blob)?;
+        self.unindex_email(email, &raw, &meta.summary);
         self.delete(meta_key(email));
         self.delete(state_key(email));
         self.delete_blob(meta.blob);
@@ -253,6 +256,7 @@ impl WriteTxn<'_> {
         let copy = EmailId(self.counters.next_email);
         self.counters.next_email += 1;
         let blob = self.put_blob(&raw);
+        self.index_email(copy, &raw, &meta.summary);
         let modseq = self.modseq();
         self.put(meta_key(copy), &EmailMeta { blob, ..meta.clone() });
         self.put(Key::new(keys::ACC_THREAD_MEMBER).u64(meta.thread).u64(copy.0).build(), &());
