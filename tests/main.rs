@@ -12,6 +12,7 @@ mod export;
 mod http;
 mod imap;
 mod jmap;
+mod jmap_methods;
 mod layering;
 mod lifecycle;
 mod lmtp;

@@ -151,6 +151,10 @@ pub fn lookup(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodE
     let mut by_blob: Option<std::collections::HashMap<u64, Vec<tresor_store::mail::EmailId>>> = None;
     let (mut list, mut not_found) = (Vec::new(), Vec::new());
     for id in wanted {
+        if crate::blob::download(ctx.account, &id).is_none() {
+            not_found.push(id);
+            continue;
+        }
         let emails: Vec<tresor_store::mail::EmailId> = if let Some(rest) = id.strip_prefix('P') {
             rest.split_once('-').and_then(|(e, _)| ids::parse_email(&format!("M{e}"))).into_iter().collect()
         } else if let Some(blob) = ids::parse_blob(&id) {
@@ -169,11 +173,8 @@ pub fn lookup(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodE
                 by_blob = Some(map);
             }
             by_blob.as_ref().and_then(|m| m.get(&blob).cloned()).unwrap_or_default()
-        } else if crate::blob::download(ctx.account, &id).is_some() {
-            Vec::new() // an upload: referred to by nothing yet
         } else {
-            not_found.push(id);
-            continue;
+            Vec::new() // an upload or a part of one: referred to by nothing yet
         };
         let mut matched = Map::new();
         let (mut mailboxes, mut threads) = (Vec::new(), Vec::new());
