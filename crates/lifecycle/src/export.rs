@@ -5,6 +5,7 @@
 //! - `mbox/<mailbox>.mbox`: the same messages per mailbox as mboxrd (LF line
 //!   ends, `>From ` quoting), for mail clients that import mbox;
 //! - `settings.json`: mailboxes with their roles, subscriptions and retention;
+//!   sending identities, the vacation response and outgoing submissions;
 //! - `manifest.json` (last): counts, and every file with its size and SHA-256;
 //!
 //! optionally age-encrypted to a passphrase or a recipient the user chose.
@@ -66,6 +67,41 @@ pub struct FileEntry {
 struct Settings {
     retention_days: Option<u32>,
     mailboxes: Vec<MailboxSettings>,
+    /// Sending identities (JMAP Identity), as the user set them.
+    identities: Vec<IdentitySettings>,
+    vacation: VacationSettings,
+    /// Outgoing submissions still known to the server and what became of them.
+    submissions: Vec<SubmissionSettings>,
+}
+
+#[derive(Serialize)]
+struct IdentitySettings {
+    name: String,
+    email: String,
+    reply_to: Option<Vec<(Option<String>, String)>>,
+    bcc: Option<Vec<(Option<String>, String)>>,
+    text_signature: String,
+    html_signature: String,
+}
+
+#[derive(Serialize)]
+struct VacationSettings {
+    enabled: bool,
+    from: Option<String>,
+    to: Option<String>,
+    subject: Option<String>,
+    text: Option<String>,
+    html: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SubmissionSettings {
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    send_at: String,
+    status: &'static str,
+    /// Per recipient: (address, SMTP reply).
+    replies: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -159,8 +195,47 @@ fn write_tar(account: &Account, out: impl Write, now: i64, mut progress: impl Fn
     }
     manifest.messages = done;
 
-    let settings =
-        Settings { retention_days: account.settings()?.retention_days, mailboxes: mailboxes.iter().map(mailbox_settings).collect() };
+    use tresor_store::mail::outbound::UndoStatus;
+    let vacation = account.vacation()?;
+    let settings = Settings {
+        retention_days: account.settings()?.retention_days,
+        mailboxes: mailboxes.iter().map(mailbox_settings).collect(),
+        identities: account
+            .identities()?
+            .into_iter()
+            .map(|(_, i)| IdentitySettings {
+                name: i.name,
+                email: i.email,
+                reply_to: i.reply_to,
+                bcc: i.bcc,
+                text_signature: i.text_signature,
+                html_signature: i.html_signature,
+            })
+            .collect(),
+        vacation: VacationSettings {
+            enabled: vacation.enabled,
+            from: vacation.from.map(tresor_types::time::rfc3339),
+            to: vacation.to.map(tresor_types::time::rfc3339),
+            subject: vacation.subject,
+            text: vacation.text,
+            html: vacation.html,
+        },
+        submissions: account
+            .submissions()?
+            .into_iter()
+            .map(|(_, s)| SubmissionSettings {
+                mail_from: s.mail_from,
+                rcpt_to: s.rcpt_to,
+                send_at: tresor_types::time::rfc3339(s.send_at),
+                status: match s.undo_status {
+                    UndoStatus::Pending => "pending",
+                    UndoStatus::Final => "sent",
+                    UndoStatus::Canceled => "canceled",
+                },
+                replies: s.delivery.into_iter().map(|r| (r.address, r.smtp_reply)).collect(),
+            })
+            .collect(),
+    };
     let json = serde_json::to_vec_pretty(&settings).expect("settings serialize");
     append(&mut tar, "settings.json", json.len() as u64, &json[..], now)?;
     manifest.files.push(FileEntry { path: "settings.json".into(), size: json.len() as u64, sha256: hex(&Sha256::digest(&json)) });

@@ -71,6 +71,13 @@ pub struct Account {
     /// Set when a purge starts: no write may reach the dropped keyspace (a
     /// failed write would poison the whole store).
     retired: std::sync::atomic::AtomicBool,
+    /// Each mailbox's UID entries as of a modseq: reads at the same modseq
+    /// share one scan (opening the inbox of a large account is then a copy,
+    /// not thousands of decryptions). Ids and dates only, in RAM only.
+    pub(crate) uid_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, Arc<Vec<(u32, crate::mail::UidEntry)>>)>>,
+    /// Decoded `EmailMeta` records (they never change; a destroyed email's
+    /// entry goes when its transaction commits). Bounded; RAM only.
+    pub(crate) meta_cache: Mutex<std::collections::HashMap<crate::mail::EmailId, Arc<crate::mail::EmailMeta>>>,
 }
 
 impl fmt::Debug for Account {
@@ -90,6 +97,8 @@ pub struct WriteTxn<'a> {
     pub(crate) logged: u32,
     /// Email states written by this transaction, so later steps see them.
     pub(crate) pending_states: std::collections::HashMap<crate::mail::EmailId, crate::mail::EmailState>,
+    /// Emails this transaction destroys: out of the meta cache once committed.
+    pub(crate) destroyed: Vec<crate::mail::EmailId>,
 }
 
 impl Account {
@@ -106,7 +115,18 @@ impl Account {
     pub(crate) fn load(id: AccountId, key: DataKey, db: Arc<dyn Db>, guard: Arc<Guard>, policy: Policy) -> Result<Account> {
         let ks = id.keyspace();
         let counters: Counters = sealed::get(&*db, &key, &ks, &[keys::ACC_STATE])?.ok_or(Error::Integrity("account state missing"))?;
-        Ok(Account { id, key, db, ks, guard, counters: Mutex::new(counters), policy: RwLock::new(policy), retired: Default::default() })
+        Ok(Account {
+            id,
+            key,
+            db,
+            ks,
+            guard,
+            counters: Mutex::new(counters),
+            policy: RwLock::new(policy),
+            retired: Default::default(),
+            uid_cache: Default::default(),
+            meta_cache: Default::default(),
+        })
     }
 
     /// Refuses every later write; waits for a write in progress to finish.
@@ -145,7 +165,15 @@ impl Account {
             return Err(Error::NoAccount);
         }
         let before = counters.clone();
-        Ok(WriteTxn { account: self, counters, batch: Batch::new(), before, logged: 0, pending_states: Default::default() })
+        Ok(WriteTxn {
+            account: self,
+            counters,
+            batch: Batch::new(),
+            before,
+            logged: 0,
+            pending_states: Default::default(),
+            destroyed: Vec::new(),
+        })
     }
 
     pub(crate) fn seal<T: Serialize>(&self, k: &[u8], v: &T) -> Vec<u8> {
@@ -229,6 +257,12 @@ impl WriteTxn<'_> {
         if let Err(e) = self.account.guard.write(&*self.account.db, batch) {
             *self.counters = self.before.clone();
             return Err(e);
+        }
+        if !self.destroyed.is_empty() {
+            let mut cache = self.account.meta_cache.lock().unwrap_or_else(|e| e.into_inner());
+            for e in &self.destroyed {
+                cache.remove(e);
+            }
         }
         let seq = self.counters.modseq;
         if seq != self.before.modseq {

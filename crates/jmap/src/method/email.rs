@@ -75,7 +75,8 @@ impl Query {
         // (receivedAt, id) for every message in scope: one mailbox when the
         // filter names one at the top, else all of them.
         let mut found: Vec<(i64, EmailId)> = Vec::new();
-        let mailboxes = match self.filter.as_ref().and_then(super::filter::top_mailbox) {
+        let scope = self.filter.as_ref().and_then(super::filter::top_mailbox);
+        let mailboxes = match scope {
             Some(m) => {
                 if ctx.account.mailbox(m)?.is_none() {
                     return Err(MethodError::invalid("inMailbox: no such mailbox"));
@@ -84,16 +85,23 @@ impl Query {
             }
             None => ctx.account.mailboxes()?.iter().map(|m| m.id).collect(),
         };
-        for m in mailboxes {
-            found.extend(ctx.account.uid_entries(m)?.into_iter().map(|(_, e)| (e.received_at, e.email)));
+        for m in &mailboxes {
+            found.extend(ctx.account.uid_entries_shared(*m)?.iter().map(|(_, e)| (e.received_at, e.email)));
         }
-        found.sort();
-        found.dedup_by_key(|(_, id)| *id);
-        let indexed = self.filter.clone().map(|f| f.indexed(ctx)).transpose()?;
-        if let Some(f) = &indexed {
+        if mailboxes.len() > 1 {
+            found.sort();
+            found.dedup_by_key(|(_, id)| *id);
+        }
+        // Every candidate is in the scoping mailbox already: that condition
+        // need not be checked again (it would read each message's state).
+        let rest = match (self.filter.clone(), scope) {
+            (Some(f), Some(m)) => f.without_mailbox(m),
+            (f, _) => f,
+        };
+        if let Some(f) = rest.map(|f| f.indexed(ctx)).transpose()? {
             let mut kept = Vec::with_capacity(found.len());
             for (at, id) in found {
-                if super::filter::Candidate::new(ctx, id, at).matches(f)? {
+                if super::filter::Candidate::new(ctx, id, at).matches(&f)? {
                     kept.push((at, id));
                 }
             }
@@ -227,7 +235,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let mut not_found = Vec::new();
     for w in wanted {
         let found = match ids::parse_email(&w) {
-            Some(id) => match (ctx.account.email_meta(id)?, ctx.account.email_state(id)?) {
+            Some(id) => match (ctx.account.email_meta_shared(id)?, ctx.account.email_state(id)?) {
                 (Some(meta), Some(state)) => Some((id, meta, state)),
                 _ => None,
             },

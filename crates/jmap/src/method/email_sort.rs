@@ -93,6 +93,16 @@ enum SortValue {
 pub fn order(ctx: &Ctx<'_>, found: Vec<(i64, EmailId)>, sort: &[Comparator], collapse: bool) -> Result<Vec<EmailId>, MethodError> {
     let default = [Comparator { key: Key::ReceivedAt, ascending: false }];
     let sort = if sort.is_empty() { &default[..] } else { sort };
+    // The common case (a mailbox by arrival): no record to read, no keys to build.
+    if let ([Comparator { key: Key::ReceivedAt, ascending }], false) = (sort, collapse) {
+        let mut found = found;
+        if *ascending {
+            found.sort_unstable_by(|a, b| a.cmp(b));
+        } else {
+            found.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        return Ok(found.into_iter().map(|(_, id)| id).collect());
+    }
     let needs_meta = collapse || sort.iter().any(|c| !matches!(c.key, Key::ReceivedAt | Key::HasKeyword(_)));
     let mut rows = Vec::with_capacity(found.len());
     for (received, id) in found {

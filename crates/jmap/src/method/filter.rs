@@ -78,6 +78,27 @@ impl Filter {
         })
     }
 
+    /// The filter without a top-level `inMailbox: m` (already applied by
+    /// scanning only that mailbox); None when nothing else is left.
+    pub fn without_mailbox(self, m: MailboxId) -> Option<Filter> {
+        match self {
+            Filter::InMailbox(x) if x == m => None,
+            Filter::And(c) => {
+                let mut dropped = false;
+                let rest: Vec<Filter> = c
+                    .into_iter()
+                    .filter(|f| {
+                        let drop = !dropped && matches!(f, Filter::InMailbox(x) if *x == m);
+                        dropped |= drop;
+                        !drop
+                    })
+                    .collect();
+                if rest.is_empty() { None } else { Some(Filter::And(rest)) }
+            }
+            other => Some(other),
+        }
+    }
+
     fn has_text(&self) -> bool {
         match self {
             Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().any(Filter::has_text),

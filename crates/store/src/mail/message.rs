@@ -125,11 +125,28 @@ impl Account {
 
     /// The mailbox's UID entries in UID order.
     pub fn uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
-        Ok(self
+        Ok(self.uid_entries_shared(mailbox)?.as_ref().clone())
+    }
+
+    /// The mailbox's UID entries in UID order, shared with other readers at
+    /// the same modseq. The modseq is read first: no transaction is under way
+    /// then (a transaction holds the counters), so the scan is at least that
+    /// recent, and a later commit makes the entry stale by changing it.
+    pub fn uid_entries_shared(&self, mailbox: MailboxId) -> Result<std::sync::Arc<Vec<(u32, UidEntry)>>> {
+        let modseq = self.modseq();
+        if let Some((at, entries)) = self.uid_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&mailbox)
+            && *at == modseq
+        {
+            return Ok(entries.clone());
+        }
+        let entries: Vec<(u32, UidEntry)> = self
             .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
             .into_iter()
             .map(|(k, e)| (keys::be_u32(&k[5..]), e))
-            .collect())
+            .collect();
+        let entries = std::sync::Arc::new(entries);
+        self.uid_cache.lock().unwrap_or_else(|e| e.into_inner()).insert(mailbox, (modseq, entries.clone()));
+        Ok(entries)
     }
 
     pub fn uid_entry(&self, mailbox: MailboxId, uid: u32) -> Result<Option<UidEntry>> {
@@ -137,7 +154,28 @@ impl Account {
     }
 
     pub fn email_meta(&self, id: EmailId) -> Result<Option<EmailMeta>> {
-        self.get(&meta_key(id))
+        Ok(self.email_meta_shared(id)?.map(|m| m.as_ref().clone()))
+    }
+
+    /// An email's immutable record, decoded once and shared. Cached only if
+    /// no transaction committed while it was read (one could have destroyed
+    /// it; a destroying commit also drops the cached entry).
+    pub fn email_meta_shared(&self, id: EmailId) -> Result<Option<std::sync::Arc<EmailMeta>>> {
+        const CAP: usize = 4096;
+        if let Some(m) = self.meta_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
+            return Ok(Some(m.clone()));
+        }
+        let before = self.modseq();
+        let Some(meta) = self.get::<EmailMeta>(&meta_key(id))? else { return Ok(None) };
+        let meta = std::sync::Arc::new(meta);
+        if self.modseq() == before {
+            let mut cache = self.meta_cache.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CAP {
+                cache.clear();
+            }
+            cache.insert(id, meta.clone());
+        }
+        Ok(Some(meta))
     }
 
     pub fn email_state(&self, id: EmailId) -> Result<Option<EmailState>> {

@@ -227,7 +227,7 @@ impl WriteTxn<'_> {
     /// Deletes everything the email owns: records, blob, thread membership and
     /// the thread index entry for its own Message-ID.
     fn destroy(&mut self, email: EmailId) -> Result<()> {
-        let meta: EmailMeta = self.account.email_meta(email)?.ok_or(Error::NoMessage)?;
+        let meta: EmailMeta = self.account.get(&meta_key(email))?.ok_or(Error::NoMessage)?;
         // Its words leave the index with it (read before the blob goes).
         let raw = self.account.read_blob(meta.blob)?;
         self.unindex_email(email, &raw, &meta.summary);
@@ -241,6 +241,7 @@ impl WriteTxn<'_> {
         self.counters.bytes = self.counters.bytes.saturating_sub(meta.size);
         self.counters.messages = self.counters.messages.saturating_sub(1);
         self.log(Change::Destroyed { email });
+        self.destroyed.push(email);
         self.log(Change::Thread { thread: meta.thread });
         Ok(())
     }
@@ -248,7 +249,7 @@ impl WriteTxn<'_> {
     /// A second, independent message with the same content (COPY into a
     /// mailbox that already holds the original).
     fn duplicate(&mut self, email: EmailId) -> Result<EmailId> {
-        let meta: EmailMeta = self.account.email_meta(email)?.ok_or(Error::NoMessage)?;
+        let meta: EmailMeta = self.account.get(&meta_key(email))?.ok_or(Error::NoMessage)?;
         let state = self.current_state(email)?;
         let raw = self.account.read_blob(meta.blob)?;
         let quota = self.account.policy().quota;
