@@ -2,8 +2,7 @@
 
 use rocksdb::{
     BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamilyDescriptor, CompactOptions, DBCompressionType, DBRecoveryMode,
-    DBWithThreadMode, Direction, FlushOptions, IteratorMode, LogLevel, MultiThreaded, Options, ReadOptions, WriteBatch, WriteBufferManager,
-    WriteOptions,
+    DBWithThreadMode, FlushOptions, LogLevel, MultiThreaded, Options, ReadOptions, WriteBatch, WriteBufferManager, WriteOptions,
 };
 use std::{ops::ControlFlow, path::Path};
 use tresor_kv::{Batch, Db, Error, Op, Result};
@@ -139,14 +138,25 @@ impl Db for RocksDb {
         let mut ro = ReadOptions::default();
         ro.set_iterate_lower_bound(from);
         ro.set_iterate_upper_bound(to);
-        let mode = if reverse { IteratorMode::End } else { IteratorMode::From(from, Direction::Forward) };
-        for item in self.db.iterator_cf_opt(&cf, ro, mode) {
-            let (k, v) = item.map_err(map_err)?;
-            if visit(&k, &v).is_break() {
+        // The raw iterator lends each key and value: no allocation per item.
+        let mut it = self.db.raw_iterator_cf_opt(&cf, ro);
+        if reverse {
+            it.seek_to_last();
+        } else {
+            it.seek(from);
+        }
+        while it.valid() {
+            let (Some(k), Some(v)) = (it.key(), it.value()) else { break };
+            if visit(k, v).is_break() {
                 break;
             }
+            if reverse {
+                it.prev();
+            } else {
+                it.next();
+            }
         }
-        Ok(())
+        it.status().map_err(map_err)
     }
 
     fn write(&self, batch: Batch, sync: bool) -> Result<()> {

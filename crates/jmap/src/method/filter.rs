@@ -8,7 +8,6 @@ use crate::{
     request::{Ctx, MethodError},
 };
 use serde_json::Value;
-use std::collections::BTreeSet;
 use tresor_message::{SearchHeader, TextSource};
 use tresor_store::mail::{EmailId, EmailMeta, EmailState, MailboxId};
 
@@ -32,7 +31,7 @@ pub enum Filter {
     /// `header`: the field exists (None) or its decoded value contains the text.
     Header(String, Option<String>),
     /// A text condition answered by the search index: the emails it matches.
-    Found(BTreeSet<EmailId>),
+    Found(std::collections::HashSet<EmailId>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -64,15 +63,15 @@ impl Filter {
                     Where::Header(SearchHeader::Cc) => &[Field::Cc],
                     Where::Header(SearchHeader::Bcc) => &[Field::Bcc],
                 };
-                let mut found: Option<BTreeSet<EmailId>> = None;
+                let mut found: Option<Vec<EmailId>> = None;
                 for word in words(&needle) {
                     let with = ctx.account.search_word(fields, &word)?;
                     found = Some(match found {
                         None => with,
-                        Some(f) => f.intersection(&with).copied().collect(),
+                        Some(f) => f.into_iter().filter(|e| with.binary_search(e).is_ok()).collect(),
                     });
                 }
-                Filter::Found(found.unwrap_or_default())
+                Filter::Found(found.unwrap_or_default().into_iter().collect())
             }
             other => other,
         })

@@ -122,16 +122,22 @@ impl Account {
         Ok(())
     }
 
-    /// The emails with `word` (one word, as [`words`] makes them) in any of `fields`.
-    pub fn search_word(&self, fields: &[Field], word: &str) -> Result<BTreeSet<EmailId>> {
-        let mut out = BTreeSet::new();
+    /// The emails with `word` (one word, as [`words`] makes them) in any of
+    /// `fields`, in id order.
+    pub fn search_word(&self, fields: &[Field], word: &str) -> Result<Vec<EmailId>> {
+        let mut out = Vec::new();
         for field in fields {
             let (from, to) = keys::prefix_range(term_prefix(self, *field, word));
-            for k in tresor_kv::collect_keys(&*self.db, &self.ks, &from, &to)? {
+            self.db.scan(&self.ks, &from, &to, false, &mut |k, _| {
                 if k.len() == 1 + HASH + 8 {
-                    out.insert(EmailId(keys::be_u64(&k[1 + HASH..])));
+                    out.push(EmailId(keys::be_u64(&k[1 + HASH..])));
                 }
-            }
+                std::ops::ControlFlow::Continue(())
+            })?;
+        }
+        if fields.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
         }
         Ok(out)
     }
