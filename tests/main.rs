@@ -13,6 +13,7 @@ mod http;
 mod imap;
 mod jmap;
 mod jmap_methods;
+mod jmap_push;
 mod layering;
 mod lifecycle;
 mod lmtp;

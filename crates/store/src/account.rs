@@ -78,6 +78,8 @@ pub struct Account {
     /// Decoded `EmailMeta` records (they never change; a destroyed email's
     /// entry goes when its transaction commits). Bounded; RAM only.
     pub(crate) meta_cache: Mutex<std::collections::HashMap<crate::mail::EmailId, Arc<crate::mail::EmailMeta>>>,
+    /// Each mailbox's counts as of a modseq (see `uid_cache`).
+    pub(crate) counts_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, crate::mail::MailboxCounts)>>,
 }
 
 impl fmt::Debug for Account {
@@ -126,6 +128,7 @@ impl Account {
             retired: Default::default(),
             uid_cache: Default::default(),
             meta_cache: Default::default(),
+            counts_cache: Default::default(),
         })
     }
 

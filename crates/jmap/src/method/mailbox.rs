@@ -6,7 +6,6 @@ use crate::{
     request::{Ctx, MethodError},
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 use tresor_store::{
     directory::AccountState,
     mail::{Mailbox, Role},
@@ -107,16 +106,6 @@ fn parent(m: &Mailbox, all: &[Mailbox]) -> Value {
 
 /// (totalEmails, unreadEmails, totalThreads, unreadThreads).
 fn counts(ctx: &Ctx<'_>, m: &Mailbox) -> Result<(u64, u64, u64, u64), MethodError> {
-    let (mut total, mut unread) = (0, 0);
-    let (mut threads, mut unread_threads) = (HashSet::new(), HashSet::new());
-    for (_, entry) in ctx.account.uid_entries(m.id)? {
-        let (Some(meta), Some(state)) = (ctx.account.email_meta(entry.email)?, ctx.account.email_state(entry.email)?) else { continue };
-        total += 1;
-        threads.insert(meta.thread);
-        if !state.keywords.iter().any(|k| k == "$seen") {
-            unread += 1;
-            unread_threads.insert(meta.thread);
-        }
-    }
-    Ok((total, unread, threads.len() as u64, unread_threads.len() as u64))
+    let c = ctx.account.mailbox_counts(m.id)?;
+    Ok((c.total, c.unread, c.threads, c.unread_threads))
 }

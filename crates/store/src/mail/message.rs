@@ -14,6 +14,15 @@ use tresor_message::MessageSummary;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EmailId(pub u64);
 
+/// A mailbox's message and thread counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailboxCounts {
+    pub total: u64,
+    pub unread: u64,
+    pub threads: u64,
+    pub unread_threads: u64,
+}
+
 /// What never changes after delivery.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EmailMeta {
@@ -155,6 +164,31 @@ impl Account {
 
     pub fn email_meta(&self, id: EmailId) -> Result<Option<EmailMeta>> {
         Ok(self.email_meta_shared(id)?.map(|m| m.as_ref().clone()))
+    }
+
+    /// Messages, unread messages, threads and threads with an unread message
+    /// in a mailbox (JMAP Mailbox counts), computed once per modseq.
+    pub fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts> {
+        let modseq = self.modseq();
+        if let Some((at, c)) = self.counts_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&mailbox)
+            && *at == modseq
+        {
+            return Ok(*c);
+        }
+        let mut c = MailboxCounts::default();
+        let (mut threads, mut unread_threads) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        for (_, entry) in self.uid_entries_shared(mailbox)?.iter() {
+            let (Some(meta), Some(state)) = (self.email_meta_shared(entry.email)?, self.email_state(entry.email)?) else { continue };
+            c.total += 1;
+            threads.insert(meta.thread);
+            if !state.keywords.iter().any(|k| k == "$seen") {
+                c.unread += 1;
+                unread_threads.insert(meta.thread);
+            }
+        }
+        (c.threads, c.unread_threads) = (threads.len() as u64, unread_threads.len() as u64);
+        self.counts_cache.lock().unwrap_or_else(|e| e.into_inner()).insert(mailbox, (modseq, c));
+        Ok(c)
     }
 
     /// An email's immutable record, decoded once and shared. Cached only if

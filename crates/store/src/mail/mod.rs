@@ -17,5 +17,5 @@ mod thread;
 pub mod upload;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxPatch, Role};
-pub use message::{Appended, EmailId, EmailMeta, EmailState, NewMessage, UidEntry};
+pub use message::{Appended, EmailId, EmailMeta, EmailState, MailboxCounts, NewMessage, UidEntry};
 pub use ops::{KeywordOp, KeywordResult};
