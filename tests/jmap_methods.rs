@@ -322,3 +322,46 @@ fn a_browser_event_source_authenticates_with_the_session_token_only() {
     let p = path.replace(token, &mixed);
     assert_eq!(http(server.http, "GET", &p, &[], b"").0, 401);
 }
+
+#[test]
+fn a_1_gb_upload_and_a_self_reference_are_refused_and_the_server_stays_up() {
+    use std::io::{Read, Write};
+    let s = Setup::new();
+    s.create("u@example.com", &[]);
+    let server = s.start();
+    let c = Client::new(&server, "u@example.com", "secret");
+    // Announce 1 GB and keep sending: the server answers 413 once the
+    // advertised maxSizeUpload is passed, without reading (or holding) the rest.
+    let mut stream = std::net::TcpStream::connect(server.http).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    write!(
+        stream,
+        "POST /jmap/upload/{} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Length: 1073741824\r\n\r\n",
+        c.account, c.auth
+    )
+    .unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    let mut sent = 0usize;
+    while sent < 1 << 30 && stream.write_all(&chunk).is_ok() {
+        sent += chunk.len();
+        if sent > 200 << 20 {
+            break; // far past the limit: the server must have answered by now
+        }
+    }
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    assert!(String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 413"), "{}", String::from_utf8_lossy(&reply[..reply.len().min(200)]));
+    assert!(sent < 1 << 30, "the server read the whole gigabyte");
+    // A call naming itself (or a later call) as its result reference.
+    let r = c.request(json!([
+        ["Email/get", { "#ids": { "resultOf": "self", "name": "Email/get", "path": "/ids" } }, "self"],
+        ["Email/get", { "#ids": { "resultOf": "later", "name": "Email/query", "path": "/ids" } }, "now"],
+        ["Email/query", {}, "later"],
+    ]));
+    assert_eq!(r["methodResponses"][0][1]["type"], "invalidResultReference");
+    assert_eq!(r["methodResponses"][1][1]["type"], "invalidResultReference");
+    assert!(r["methodResponses"][2][1]["ids"].is_array());
+    // Nothing was stored, and the server still answers.
+    assert_eq!(c.call("Mailbox/get", json!({ "ids": null }))["list"].as_array().map(Vec::len), Some(6));
+    assert_eq!(c.call("Email/query", json!({}))["ids"], json!([]));
+}
