@@ -365,3 +365,25 @@ fn a_1_gb_upload_and_a_self_reference_are_refused_and_the_server_stays_up() {
     assert_eq!(c.call("Mailbox/get", json!({ "ids": null }))["list"].as_array().map(Vec::len), Some(6));
     assert_eq!(c.call("Email/query", json!({}))["ids"], json!([]));
 }
+
+#[test]
+fn quotas_are_queried_and_report_changes_of_use() {
+    let s = Setup::new();
+    s.create("qq@example.com", &[]);
+    let server = s.start();
+    let c = Client::new(&server, "qq@example.com", "secret");
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:quota"]);
+    let call = |name: &str, args: Value| -> Value {
+        let mut args = args;
+        args["accountId"] = c.account.clone().into();
+        let body = json!({ "using": using, "methodCalls": [[name, args, "c"]] });
+        let (_, _, r) = http(c.addr, "POST", "/jmap/api", &[("Authorization", &c.auth)], body.to_string().as_bytes());
+        serde_json::from_slice::<Value>(&r).unwrap()["methodResponses"][0][1].clone()
+    };
+    let q = call("Quota/query", json!({ "filter": { "resourceType": "octets" } }));
+    assert_eq!(q["ids"], json!(["Qbytes"]));
+    let state = call("Quota/get", json!({ "ids": null }))["state"].clone();
+    assert_eq!(call("Quota/changes", json!({ "sinceState": state }))["updated"], json!([]));
+    deliver(&server, "qq@example.com", "Subject: q\r\n\r\nx\r\n");
+    assert_eq!(call("Quota/changes", json!({ "sinceState": state }))["updated"], json!(["Qbytes"]));
+}

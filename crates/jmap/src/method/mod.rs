@@ -36,6 +36,8 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
         "Blob/get" if ctx.uses(crate::BLOB) => blob::get(ctx, &args),
         "Blob/lookup" if ctx.uses(crate::BLOB) => blob::lookup(ctx, &args),
         "Quota/get" if ctx.uses(crate::QUOTA) => quota::get(ctx, &args),
+        "Quota/changes" if ctx.uses(crate::QUOTA) => quota::changes(ctx, &args),
+        "Quota/query" if ctx.uses(crate::QUOTA) => quota::query(ctx, &args),
         "RetentionSettings/get" if ctx.uses(crate::RETENTION) => retention::get(ctx, &args),
         "RetentionSettings/set" if ctx.uses(crate::RETENTION) => retention::set(ctx, &args),
         "Mailbox/get" if mail => mailbox::get(ctx, &args),

@@ -27,3 +27,62 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     };
     Ok(json!({ "accountId": account_id, "state": state(ctx), "list": list, "notFound": not_found }))
 }
+
+/// The account's quotas as Quota objects.
+fn all(ctx: &Ctx<'_>) -> Vec<Value> {
+    let r = get(ctx, &Map::from_iter([("accountId".to_owned(), Value::from(crate::ids::account(ctx.account.id)))]));
+    r.ok().and_then(|v| v["list"].as_array().cloned()).unwrap_or_default()
+}
+
+/// Quota/changes: any change to the account may have changed `used`, so
+/// every quota is reported updated when the state moved.
+pub fn changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let since: u64 = args
+        .get("sinceState")
+        .and_then(Value::as_str)
+        .ok_or_else(|| MethodError::invalid("sinceState is required"))?
+        .parse()
+        .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    let head = ctx.account.modseq();
+    if since > head {
+        return Err(MethodError::new("cannotCalculateChanges"));
+    }
+    let updated: Vec<Value> = if since < head { all(ctx).iter().map(|q| q["id"].clone()).collect() } else { Vec::new() };
+    Ok(json!({
+        "accountId": account_id, "oldState": since.to_string(), "newState": head.to_string(), "hasMoreChanges": false,
+        "created": [], "updated": updated, "destroyed": [], "updatedProperties": ["used"],
+    }))
+}
+
+/// Quota/query: filter by name, scope, resourceType and type; sort by name or used.
+pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
+    let account_id = account_id(ctx, args)?;
+    let mut list = all(ctx);
+    if let Some(f) = args.get("filter").and_then(Value::as_object) {
+        for (k, v) in f {
+            match k.as_str() {
+                "name" => {
+                    list.retain(|q| q["name"].as_str().is_some_and(|n| n.to_lowercase().contains(&v.as_str().unwrap_or("").to_lowercase())))
+                }
+                "scope" | "resourceType" => list.retain(|q| q[k.as_str()] == *v),
+                "type" => list.retain(|q| q["types"].as_array().is_some_and(|t| t.contains(v))),
+                _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(k.clone()) }),
+            }
+        }
+    }
+    for c in args.get("sort").and_then(Value::as_array).into_iter().flatten().rev() {
+        match c["property"].as_str() {
+            Some("name") => list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str())),
+            Some("used") => list.sort_by_key(|q| q["used"].as_u64()),
+            _ => return Err(MethodError { kind: "unsupportedSort", description: Some("sort by name or used".into()) }),
+        }
+        if c["isAscending"] == false {
+            list.reverse();
+        }
+    }
+    Ok(json!({
+        "accountId": account_id, "queryState": state(ctx), "canCalculateChanges": false, "position": 0,
+        "ids": list.iter().map(|q| q["id"].clone()).collect::<Vec<_>>(), "total": list.len(),
+    }))
+}
