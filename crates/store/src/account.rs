@@ -80,6 +80,8 @@ pub struct Account {
     pub(crate) meta_cache: Mutex<std::collections::HashMap<crate::mail::EmailId, Arc<crate::mail::EmailMeta>>>,
     /// Each mailbox's counts as of a modseq (see `uid_cache`).
     pub(crate) counts_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, crate::mail::MailboxCounts)>>,
+    /// Recent query results (ordered email ids) by the caller's key, as of a modseq.
+    query_cache: Mutex<std::collections::VecDeque<(u64, String, Arc<Vec<crate::mail::EmailId>>)>>,
 }
 
 impl fmt::Debug for Account {
@@ -129,6 +131,7 @@ impl Account {
             uid_cache: Default::default(),
             meta_cache: Default::default(),
             counts_cache: Default::default(),
+            query_cache: Default::default(),
         })
     }
 
@@ -153,6 +156,34 @@ impl Account {
     /// Head of the change log.
     pub fn modseq(&self) -> u64 {
         self.counters.lock().unwrap().modseq
+    }
+
+    /// A query's result computed at the current modseq, if it is cached:
+    /// repeating a query (reopening a mailbox, paging) costs nothing until
+    /// the account changes. `key` names the query (filter, sort, options).
+    pub fn cached_query<E>(
+        &self,
+        key: &str,
+        compute: impl FnOnce() -> std::result::Result<Vec<crate::mail::EmailId>, E>,
+    ) -> std::result::Result<Arc<Vec<crate::mail::EmailId>>, E> {
+        const KEEP: usize = 8;
+        let modseq = self.modseq();
+        {
+            let cache = self.query_cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, _, ids)) = cache.iter().find(|(m, k, _)| *m == modseq && k == key) {
+                return Ok(ids.clone());
+            }
+        }
+        let ids = Arc::new(compute()?);
+        if self.modseq() == modseq {
+            let mut cache = self.query_cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.retain(|(m, _, _)| *m == modseq);
+            if cache.len() >= KEEP {
+                cache.pop_front();
+            }
+            cache.push_back((modseq, key.to_owned(), ids.clone()));
+        }
+        Ok(ids)
     }
 
     /// Wakes whenever the change log advances; the value is the new head.

@@ -114,7 +114,8 @@ impl Query {
 pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
     let query_state = state(ctx);
-    let found = Query::parse(args)?.results(ctx)?;
+    let query = Query::parse(args)?;
+    let found = ctx.account.cached_query(&query_key(args), || query.results(ctx))?;
     let total = found.len();
     let position = args.get("position").and_then(Value::as_i64).unwrap_or(0);
     let start = match args.get("anchor") {
@@ -151,6 +152,12 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         out["limit"] = limit.into();
     }
     Ok(out)
+}
+
+/// What identifies a query's result: filter, sort and collapseThreads.
+fn query_key(args: &Map<String, Value>) -> String {
+    let part = |k: &str| args.get(k).map(Value::to_string).unwrap_or_default();
+    format!("email\u{0}{}\u{0}{}\u{0}{}", part("filter"), part("sort"), part("collapseThreads"))
 }
 
 /// Email/queryChanges (RFC 8620 5.6) from the change log: every message

@@ -143,19 +143,58 @@ impl Account {
     /// recent, and a later commit makes the entry stale by changing it.
     pub fn uid_entries_shared(&self, mailbox: MailboxId) -> Result<std::sync::Arc<Vec<(u32, UidEntry)>>> {
         let modseq = self.modseq();
-        if let Some((at, entries)) = self.uid_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&mailbox)
-            && *at == modseq
-        {
-            return Ok(entries.clone());
-        }
-        let entries: Vec<(u32, UidEntry)> = self
-            .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
-            .into_iter()
-            .map(|(k, e)| (keys::be_u32(&k[5..]), e))
-            .collect();
+        let cached = self.uid_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&mailbox).cloned();
+        let entries = match cached {
+            Some((at, entries)) if at == modseq => return Ok(entries),
+            // A few changes since: apply them from the change log instead of
+            // reading (and decrypting) every entry again.
+            Some((at, entries)) if at < modseq => match self.apply_uid_changes(mailbox, at, &entries)? {
+                Some(updated) => updated,
+                None => self.scan_uid_entries(mailbox)?,
+            },
+            _ => self.scan_uid_entries(mailbox)?,
+        };
         let entries = std::sync::Arc::new(entries);
         self.uid_cache.lock().unwrap_or_else(|e| e.into_inner()).insert(mailbox, (modseq, entries.clone()));
         Ok(entries)
+    }
+
+    fn scan_uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
+        Ok(self
+            .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
+            .into_iter()
+            .map(|(k, e)| (keys::be_u32(&k[5..]), e))
+            .collect())
+    }
+
+    /// `entries` (as of modseq `at`) with the mailbox's Added and Removed
+    /// changes since applied; None when there are too many to be worth it.
+    fn apply_uid_changes(&self, mailbox: MailboxId, at: u64, entries: &[(u32, UidEntry)]) -> Result<Option<Vec<(u32, UidEntry)>>> {
+        let changes = self.changes_since(at)?;
+        if changes.len() > 2_000 {
+            return Ok(None);
+        }
+        let mut out = entries.to_vec();
+        for (_, change) in changes {
+            match change {
+                crate::changes::Change::Added { mailbox: m, uid, .. } if m == mailbox => {
+                    // Gone again later in the log: nothing to add.
+                    let Some(entry) = self.uid_entry(mailbox, uid)? else { continue };
+                    match out.binary_search_by_key(&uid, |(u, _)| *u) {
+                        Ok(i) => out[i] = (uid, entry),
+                        Err(i) => out.insert(i, (uid, entry)),
+                    }
+                }
+                crate::changes::Change::Removed { mailbox: m, uid, .. } if m == mailbox => {
+                    if let Ok(i) = out.binary_search_by_key(&uid, |(u, _)| *u) {
+                        out.remove(i);
+                    }
+                }
+                crate::changes::Change::MailboxDestroyed { mailbox: m } if m == mailbox => return Ok(None),
+                _ => {}
+            }
+        }
+        Ok(Some(out))
     }
 
     pub fn uid_entry(&self, mailbox: MailboxId, uid: u32) -> Result<Option<UidEntry>> {
