@@ -18,16 +18,8 @@ fn window<K: Ord + Clone>(
     args: &Map<String, Value>,
     ids_of: impl Fn(&Change) -> Result<Vec<K>, MethodError>,
 ) -> Result<(u64, Vec<(u64, Change)>, bool), MethodError> {
-    let since: u64 = args
-        .get("sinceState")
-        .and_then(Value::as_str)
-        .ok_or_else(|| MethodError::invalid("sinceState is required"))?
-        .parse()
-        .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    let since = super::since(ctx, args, "sinceState")?;
     let head = ctx.account.modseq();
-    if since > head {
-        return Err(MethodError::new("cannotCalculateChanges"));
-    }
     let max = match args.get("maxChanges") {
         None | Some(Value::Null) => usize::MAX,
         Some(v) => match v.as_u64() {

@@ -4,7 +4,7 @@
 
 use super::{
     account_id,
-    email_render::{BodyOptions, Content, Origin, check_properties, needs_raw},
+    email_render::{BodyOptions, Content, DEFAULT_CONTENT, Origin, check_properties, needs_raw},
     ids_arg, state,
 };
 use crate::{
@@ -17,34 +17,6 @@ use tresor_types::time::rfc3339;
 
 /// The properties Email/get serves from the store rather than the message.
 const STORAGE: &[&str] = &["id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt"];
-
-/// RFC 8621's default Email/get properties.
-const DEFAULT: &[&str] = &[
-    "id",
-    "blobId",
-    "threadId",
-    "mailboxIds",
-    "keywords",
-    "size",
-    "receivedAt",
-    "messageId",
-    "inReplyTo",
-    "references",
-    "sender",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
-    "hasAttachment",
-    "preview",
-    "bodyValues",
-    "textBody",
-    "htmlBody",
-    "attachments",
-];
 
 /// What an Email/query and Email/queryChanges share: filter, sort, collapse.
 struct Query {
@@ -169,13 +141,8 @@ pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, 
     use tresor_store::changes::Change;
     let account_id = account_id(ctx, args)?;
     let query = Query::parse(args)?;
-    let since_state =
-        args.get("sinceQueryState").and_then(Value::as_str).ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
-    let since: u64 = since_state.parse().map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    let since = super::since(ctx, args, "sinceQueryState")?;
     let new_state = state(ctx);
-    if since > ctx.account.modseq() {
-        return Err(MethodError::new("cannotCalculateChanges"));
-    }
     let mut touched = BTreeSet::new();
     let mut lost = false; // a message left the account or a mailbox
     for (_, c) in ctx.account.changes_since(since)? {
@@ -203,28 +170,7 @@ pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, 
         }
     }
     let results = query.results(ctx)?;
-    let added: Vec<Value> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| touched.contains(id))
-        .map(|(i, id)| json!({ "id": ids::email(*id), "index": i }))
-        .collect();
-    if let Some(max) = args.get("maxChanges").and_then(Value::as_u64)
-        && (touched.len() + added.len()) as u64 > max
-    {
-        return Err(MethodError::new("tooManyChanges"));
-    }
-    let mut out = json!({
-        "accountId": account_id,
-        "oldQueryState": since_state,
-        "newQueryState": new_state,
-        "removed": touched.iter().map(|id| ids::email(*id)).collect::<Vec<_>>(),
-        "added": added,
-    });
-    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
-        out["total"] = results.len().into();
-    }
-    Ok(out)
+    super::query_changes_response(args, account_id, new_state, &touched, &results, ids::email)
 }
 
 pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
@@ -232,7 +178,8 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let Some(wanted) = ids_arg(args)? else {
         return Err(MethodError::new("requestTooLarge"));
     };
-    let mut properties = check_properties(args.get("properties"), STORAGE, DEFAULT)?;
+    let default: Vec<&str> = STORAGE.iter().chain(DEFAULT_CONTENT).copied().collect();
+    let mut properties = check_properties(args.get("properties"), STORAGE, &default)?;
     if !properties.iter().any(|p| p == "id") {
         properties.push("id".into());
     }
@@ -294,7 +241,7 @@ pub fn parse(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         return Err(MethodError::new("requestTooLarge"));
     }
     const PARSE_STORAGE: &[&str] = &["id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt"];
-    let properties = check_properties(args.get("properties"), PARSE_STORAGE, PARSE_DEFAULT)?;
+    let properties = check_properties(args.get("properties"), PARSE_STORAGE, DEFAULT_CONTENT)?;
     let body = BodyOptions::parse(args)?;
     let (mut parsed, mut not_parsable, mut not_found) = (Map::new(), Vec::new(), Vec::new());
     for blob_id in blob_ids {
@@ -332,24 +279,3 @@ pub fn parse(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         "notFound": if not_found.is_empty() { Value::Null } else { not_found.into() },
     }))
 }
-
-/// RFC 8621 4.9's default properties for Email/parse.
-const PARSE_DEFAULT: &[&str] = &[
-    "messageId",
-    "inReplyTo",
-    "references",
-    "sender",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
-    "hasAttachment",
-    "preview",
-    "bodyValues",
-    "textBody",
-    "htmlBody",
-    "attachments",
-];

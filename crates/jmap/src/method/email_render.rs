@@ -35,6 +35,28 @@ pub const CONTENT: &[&str] = &[
     "bodyValues",
 ];
 
+/// RFC 8621's default content properties (Email/get adds its storage ones;
+/// Email/parse's default is exactly this).
+pub const DEFAULT_CONTENT: &[&str] = &[
+    "messageId",
+    "inReplyTo",
+    "references",
+    "sender",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "replyTo",
+    "subject",
+    "sentAt",
+    "hasAttachment",
+    "preview",
+    "bodyValues",
+    "textBody",
+    "htmlBody",
+    "attachments",
+];
+
 /// Properties that need the message's bytes (the rest come from the summary).
 pub fn needs_raw(property: &str) -> bool {
     matches!(property, "headers" | "bodyStructure" | "textBody" | "htmlBody" | "attachments" | "bodyValues")

@@ -165,12 +165,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
 pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
     let query = Query::parse(args)?;
-    let since_state =
-        args.get("sinceQueryState").and_then(Value::as_str).ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
-    let since: u64 = since_state.parse().map_err(|_| MethodError::new("cannotCalculateChanges"))?;
-    if since > ctx.account.modseq() {
-        return Err(MethodError::new("cannotCalculateChanges"));
-    }
+    let since = super::since(ctx, args, "sinceQueryState")?;
     let new_state = state(ctx);
     let mut touched = BTreeSet::new();
     for (_, c) in ctx.account.changes_since(since)? {
@@ -183,26 +178,5 @@ pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, 
         touched.extend(ctx.account.mailboxes()?.iter().map(|m| m.id));
     }
     let results = query.results(ctx)?;
-    let added: Vec<Value> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| touched.contains(m))
-        .map(|(i, m)| json!({ "id": ids::mailbox(*m), "index": i }))
-        .collect();
-    if let Some(max) = args.get("maxChanges").and_then(Value::as_u64)
-        && (touched.len() + added.len()) as u64 > max
-    {
-        return Err(MethodError::new("tooManyChanges"));
-    }
-    let mut out = json!({
-        "accountId": account_id,
-        "oldQueryState": since_state,
-        "newQueryState": new_state,
-        "removed": touched.iter().map(|m| ids::mailbox(*m)).collect::<Vec<_>>(),
-        "added": added,
-    });
-    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
-        out["total"] = results.len().into();
-    }
-    Ok(out)
+    super::query_changes_response(args, account_id, new_state, &touched, &results, ids::mailbox)
 }

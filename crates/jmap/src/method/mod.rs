@@ -138,6 +138,55 @@ pub fn state(ctx: &Ctx<'_>) -> String {
     ctx.account.modseq().to_string()
 }
 
+/// The response of a /queryChanges method (RFC 8620 5.6): every touched id
+/// is `removed`, and those in the current `results` are `added` at their index.
+pub fn query_changes_response<T: Ord + Copy>(
+    args: &Map<String, Value>,
+    account_id: String,
+    new_state: String,
+    touched: &std::collections::BTreeSet<T>,
+    results: &[T],
+    id: impl Fn(T) -> String,
+) -> Result<Value, MethodError> {
+    let added: Vec<Value> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| touched.contains(x))
+        .map(|(i, x)| serde_json::json!({ "id": id(*x), "index": i }))
+        .collect();
+    if let Some(max) = args.get("maxChanges").and_then(Value::as_u64)
+        && (touched.len() + added.len()) as u64 > max
+    {
+        return Err(MethodError::new("tooManyChanges"));
+    }
+    let mut out = serde_json::json!({
+        "accountId": account_id,
+        "oldQueryState": args["sinceQueryState"],
+        "newQueryState": new_state,
+        "removed": touched.iter().map(|x| id(*x)).collect::<Vec<_>>(),
+        "added": added,
+    });
+    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
+        out["total"] = results.len().into();
+    }
+    Ok(out)
+}
+
+/// `sinceState` / `sinceQueryState` as a modseq; a state from the future (or
+/// not one of ours) cannot be answered.
+pub fn since(ctx: &Ctx<'_>, args: &Map<String, Value>, name: &str) -> Result<u64, MethodError> {
+    let since: u64 = args
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| MethodError::invalid(format!("{name} is required")))?
+        .parse()
+        .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    if since > ctx.account.modseq() {
+        return Err(MethodError::new("cannotCalculateChanges"));
+    }
+    Ok(since)
+}
+
 /// The response of a /set method (RFC 8620 5.3); empty maps are null.
 #[allow(clippy::too_many_arguments)]
 pub fn set_response(

@@ -38,16 +38,8 @@ fn all(ctx: &Ctx<'_>) -> Vec<Value> {
 /// every quota is reported updated when the state moved.
 pub fn changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let since: u64 = args
-        .get("sinceState")
-        .and_then(Value::as_str)
-        .ok_or_else(|| MethodError::invalid("sinceState is required"))?
-        .parse()
-        .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
+    let since = super::since(ctx, args, "sinceState")?;
     let head = ctx.account.modseq();
-    if since > head {
-        return Err(MethodError::new("cannotCalculateChanges"));
-    }
     let updated: Vec<Value> = if since < head { all(ctx).iter().map(|q| q["id"].clone()).collect() } else { Vec::new() };
     Ok(json!({
         "accountId": account_id, "oldState": since.to_string(), "newState": head.to_string(), "hasMoreChanges": false,
