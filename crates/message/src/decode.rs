@@ -25,7 +25,30 @@ pub fn decoded_part(raw: &[u8], part: &BodyPart) -> Vec<u8> {
 /// anything else.
 pub(crate) fn part_text(raw: &[u8], part: &BodyPart) -> Option<String> {
     let text = decoded_text(raw, part)?;
-    Some(if part.subtype.eq_ignore_ascii_case("html") { html_to_text(&text) } else { text })
+    Some(if part.subtype.eq_ignore_ascii_case("html") { html_text(&text) } else { text })
+}
+
+/// HTML reduced to text, with a line break where a block element ends
+/// (mail-parser breaks only at `<br>` and `</p>`), so `<h1>Title</h1><p>Body`
+/// reads "Title Body", not "TitleBody", in previews, snippets and the index.
+fn html_text(html: &str) -> String {
+    const BLOCKS: [&str; 14] = ["h1", "h2", "h3", "h4", "h5", "h6", "div", "li", "tr", "td", "th", "blockquote", "table", "title"];
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(at) = lower[i..].find("</") {
+        let start = i + at;
+        let name_end = lower[start + 2..].find(|c: char| !c.is_ascii_alphanumeric()).map_or(lower.len(), |n| start + 2 + n);
+        if BLOCKS.contains(&&lower[start + 2..name_end]) && lower[name_end..].starts_with('>') {
+            out.push_str(&html[last..name_end + 1]);
+            out.push_str("<br>");
+            last = name_end + 1;
+        }
+        i = start + 2;
+    }
+    out.push_str(&html[last..]);
+    html_to_text(&out)
 }
 
 /// The content of a text/* leaf as a string: transfer-decoded and converted
@@ -122,6 +145,12 @@ fn quoted_printable(input: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn block_elements_end_words() {
+        let t = super::html_text("<h1>Title</h1><p>Only &amp; HTML.</p><div>a</div><DIV>b</DIV>");
+        assert_eq!(t.split_whitespace().collect::<Vec<_>>(), ["Title", "Only", "&", "HTML.", "a", "b"]);
+    }
+
     use super::*;
 
     #[test]

@@ -10,7 +10,6 @@ use crate::{
 use serde_json::{Map, Value, json};
 use tresor_message::{Address, BodyPart, MessageSummary, decode_text};
 use tresor_store::mail::EmailId;
-use tresor_types::time::rfc3339;
 
 /// The content properties Email/get and Email/parse know, besides `header:*`.
 pub const CONTENT: &[&str] = &[
@@ -159,7 +158,8 @@ impl Content<'_> {
             "bcc" => addresses(&env.bcc, &[]),
             "replyTo" => addresses(&env.reply_to, &env.from),
             "subject" => env.subject.as_deref().map(|s| decode_text(s).trim().to_owned()).into(),
-            "sentAt" => s.sent_at.map(rfc3339).into(),
+            // A Date (RFC 8621 1.4): the header's own offset, as header:Date:asDate.
+            "sentAt" => env.date.as_deref().map_or(Value::Null, |d| headers::parse_value(d, headers::Form::Date)),
             "hasAttachment" => s.has_attachment.into(),
             "preview" => s.preview.clone().into(),
             "headers" => headers::all(self.header_block(&s.root)),

@@ -1,13 +1,7 @@
-//! EmailSubmission end to end through a real MTA: Tresor hands the message to
-//! a private Postfix over STARTTLS with SASL AUTH (verifying its certificate),
-//! Postfix relays it back over LMTP to the recipient's Tresor account. Also:
-//! onSuccessUpdateEmail, Bcc stripped, undo while held (HOLDFOR), and a
-//! vacation response answering a person but not a list.
+//! EmailSubmission through a real MTA (a private Postfix), and vacation replies sent through it.
 
-use crate::harness::{Lmtp, Setup};
-use crate::jmap_methods::Client;
+use super::*;
 use crate::mta::{Postfix, free_port};
-use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 fn wait_for(what: &str, secs: u64, context: impl Fn() -> String, mut f: impl FnMut() -> bool) {
@@ -35,7 +29,7 @@ fn a_submission_reaches_the_recipient_through_postfix_and_can_be_undone_while_he
     let s = Setup::with(|text| {
         *text = text
             .replace("[\"127.0.0.1:0\"]\n# Name", &format!("[\"{lmtp}\"]\n# Name"))
-            .replace("smarthost = \"\"", &format!("smarthost = \"127.0.0.1:{smtp_port}\""))
+            .replace("smarthost = \"\"", &format!("smarthost = \"{}\"", mta.smtp))
             .replace("username = \"\"", &format!("username = \"{}\"", mta.user))
             .replace("password_file = \"\"", &format!("password_file = \"{}\"", password_file.display()))
             .replace("ca_file = \"\"", &format!("ca_file = \"{}\"", mta.cert.display()));

@@ -1,11 +1,7 @@
-//! Push from every writer: an LMTP delivery, an IMAP STORE and a JMAP
-//! Email/set each reach an open EventSource and an open WebSocket within a
-//! second, as a StateChange for the account with the new Email state.
+//! Push: EventSource (RFC 8620 7.3) and WebSocket (RFC 8887), from LMTP, IMAP and JMAP.
 
-use crate::harness::{Lmtp, Setup, basic};
+use super::*;
 use crate::imap::Imap;
-use crate::jmap_methods::Client;
-use serde_json::{Value, json};
 use std::{
     io::{BufRead, BufReader, Write},
     net::TcpStream,
@@ -78,6 +74,95 @@ fn arrives(rx: &mpsc::Receiver<Value>, account: &str, state: &str, what: &str) {
             Err(_) => panic!("{what}: no StateChange with Email state {state} within 1 s"),
         }
     }
+}
+
+#[test]
+fn an_lmtp_delivery_reaches_an_open_event_source() {
+    use std::io::{BufRead, BufReader, Write};
+    let s = Setup::new();
+    s.create("p@example.com", &[]);
+    let server = s.start();
+    let mut stream = std::net::TcpStream::connect(server.http).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let req = format!(
+        "GET /jmap/eventsource?types=*&closeafter=state&ping=0 HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nAccept: text/event-stream\r\n\r\n",
+        server.http,
+        basic("p@example.com", "secret")
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+    let mut line = String::new();
+    while line != "\r\n" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    let sent = std::time::Instant::now();
+    let mut c = Lmtp::connect(server.lmtp);
+    assert!(c.deliver("x@example.org", &["p@example.com"], b"Subject: push\r\n\r\nx\r\n")[0].starts_with("250"));
+    let mut body = String::new();
+    while !body.contains("StateChange") {
+        let mut l = String::new();
+        assert!(reader.read_line(&mut l).unwrap() > 0, "stream closed early: {body}");
+        body.push_str(&l);
+    }
+    assert!(body.contains("\"Email\""), "{body}");
+    assert!(sent.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn websocket_carries_requests_and_pushes_state_changes() {
+    use tungstenite::{Message, client::IntoClientRequest};
+    let s = Setup::new();
+    s.create("ws@example.com", &[]);
+    let server = s.start();
+    let mut req = format!("ws://{}/jmap/ws", server.http).into_client_request().unwrap();
+    req.headers_mut().insert("Authorization", basic("ws@example.com", "secret").parse().unwrap());
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "jmap".parse().unwrap());
+    let stream = std::net::TcpStream::connect(server.http).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let (mut ws, resp) = tungstenite::client::client(req, stream).unwrap();
+    assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), "jmap");
+    ws.send(Message::Text(
+        json!({"@type": "Request", "id": "r1", "using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {"x": 1}, "c"]]})
+            .to_string()
+            .into(),
+    ))
+    .unwrap();
+    let reply = loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            break serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(reply["@type"], "Response");
+    assert_eq!(reply["requestId"], "r1");
+    assert_eq!(reply["methodResponses"][0][1]["x"], 1);
+
+    ws.send(Message::Text(json!({"@type": "WebSocketPushEnable", "dataTypes": ["Email"]}).to_string().into())).unwrap();
+    // Messages are handled in order: once this echo is answered, push is on.
+    ws.send(Message::Text(
+        json!({"@type": "Request", "id": "r2", "using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {}, "c"]]})
+            .to_string()
+            .into(),
+    ))
+    .unwrap();
+    loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            assert_eq!(serde_json::from_str::<Value>(&t).unwrap()["requestId"], "r2");
+            break;
+        }
+    }
+    let mut c = Lmtp::connect(server.lmtp);
+    assert!(c.deliver("x@example.org", &["ws@example.com"], b"Subject: ws\r\n\r\nx\r\n")[0].starts_with("250"));
+    let event = loop {
+        if let Message::Text(t) = ws.read().unwrap() {
+            break serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(event["@type"], "StateChange");
+    assert!(event["changed"].as_object().unwrap().values().next().unwrap()["Email"].is_string());
 }
 
 #[test]

@@ -1,0 +1,151 @@
+//! Email/query (filters, sorts, collapseThreads) and Email/queryChanges; Thread/changes.
+
+use super::*;
+
+#[test]
+fn email_query_filters_by_text_headers_keywords_and_operators() {
+    let s = Setup::new();
+    s.create("f@example.com", &[]);
+    let server = s.start();
+    let auth = basic("f@example.com", "secret");
+    let mut c = Lmtp::connect(server.lmtp);
+    let msgs = [
+        "From: Alice <alice@example.org>\r\nSubject: lunch\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nLe d=C3=A9jeuner est pr=C3=AAt\r\n",
+        "From: Bob <bob@example.org>\r\nSubject: report\r\n\r\nquarterly numbers attached\r\n",
+        "From: Alice <alice@example.org>\r\nSubject: dinner\r\n\r\nsee you at eight\r\n",
+    ];
+    for m in msgs {
+        assert!(c.deliver("x@example.org", &["f@example.com"], m.as_bytes())[0].starts_with("250"));
+    }
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let account =
+        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let query = |filter: Value| -> Vec<String> {
+        let (_, r) = api(
+            server.http,
+            &auth,
+            &json!({"using": using, "methodCalls": [
+                ["Email/query", {"accountId": account, "filter": filter, "sort": [{"property": "receivedAt"}]}, "q"],
+                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+            ]}),
+        );
+        r["methodResponses"][1][1]["list"].as_array().unwrap_or(&vec![]).iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(query(json!({"text": "DÉJEUNER"})), ["lunch"], "decoded quoted-printable UTF-8, case-insensitive");
+    assert_eq!(query(json!({"body": "quarterly"})), ["report"]);
+    assert_eq!(query(json!({"from": "alice"})), ["lunch", "dinner"]);
+    assert_eq!(query(json!({"subject": "quarterly"})), Vec::<String>::new(), "subject only");
+    assert_eq!(query(json!({"operator": "NOT", "conditions": [{"from": "alice"}]})), ["report"]);
+    assert_eq!(query(json!({"operator": "OR", "conditions": [{"subject": "lunch"}, {"subject": "report"}]})), ["lunch", "report"]);
+    assert_eq!(query(json!({"after": "2000-01-01T00:00:00Z", "before": "2000-01-02T00:00:00Z"})), Vec::<String>::new());
+    assert_eq!(query(json!({"notKeyword": "$seen", "from": "bob"})), ["report"]);
+    assert_eq!(query(json!({"text": "eight alice"})), ["dinner"], "every word, in any field");
+    assert_eq!(query(json!({"text": "eight bob"})), Vec::<String>::new());
+    assert_eq!(query(json!({"header": ["Content-Transfer-Encoding"]})), ["lunch"]);
+    assert_eq!(query(json!({"header": ["Subject", "REPO"]})), ["report"], "a header value contains the text");
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "filter": {"sender": "x"}}, "q"]]}),
+    );
+    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedFilter");
+}
+
+#[test]
+fn email_query_sorts_by_every_property_and_collapses_threads() {
+    let s = Setup::new();
+    s.create("sort@example.com", &[]);
+    let server = s.start();
+    let mut c = Lmtp::connect(server.lmtp);
+    let mails = [
+        "From: Zed <zed@example.org>\r\nTo: b@example.com\r\nSubject: Plans\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <a@x>\r\n\r\na\r\n",
+        "From: amy@example.org\r\nTo: a@example.com\r\nSubject: Re: Plans\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000\r\nMessage-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <a@x>\r\n\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n",
+        "From: Max <max@example.org>\r\nTo: c@example.com\r\nSubject: Another\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\nMessage-ID: <c@x>\r\n\r\nc\r\n",
+    ];
+    for m in mails {
+        assert!(c.deliver("x@example.org", &["sort@example.com"], m.as_bytes())[0].starts_with("250"));
+    }
+    let auth = basic("sort@example.com", "secret");
+    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
+    let session: Value = serde_json::from_slice(&body).unwrap();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    // Subjects in the order a query returns them.
+    let order = |sort: Value, collapse: bool| -> Vec<String> {
+        let (status, r) = api(
+            server.http,
+            &auth,
+            &json!({"using": using, "methodCalls": [
+                ["Email/query", {"accountId": account, "sort": sort, "collapseThreads": collapse}, "q"],
+                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+            ]}),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(r["methodResponses"][0][0], "Email/query", "{r}");
+        r["methodResponses"][1][1]["list"].as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(order(json!([{"property": "sentAt"}]), false), ["Plans", "Another", "Re: Plans"]);
+    assert_eq!(order(json!([{"property": "sentAt", "isAscending": false}]), false), ["Re: Plans", "Another", "Plans"]);
+    assert_eq!(order(json!([{"property": "subject"}, {"property": "sentAt"}]), false), ["Another", "Plans", "Re: Plans"]);
+    assert_eq!(order(json!([{"property": "from"}]), false), ["Re: Plans", "Another", "Plans"], "amy@..., Max, Zed");
+    assert_eq!(order(json!([{"property": "to"}]), false), ["Re: Plans", "Plans", "Another"]);
+    assert_eq!(order(json!([{"property": "size", "isAscending": false}]), false)[0], "Re: Plans");
+    assert_eq!(order(json!([{"property": "sentAt"}]), true), ["Plans", "Another"], "one per thread");
+    let (_, r) = api(
+        server.http,
+        &auth,
+        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "sort": [{"property": "x-nope"}]}, "q"]]}),
+    );
+    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedSort");
+}
+
+#[test]
+fn query_changes_follow_deliveries_keywords_and_expunges() {
+    let s = Setup::new();
+    s.create("q@example.com", &[]);
+    let server = s.start();
+    let c = Client::new(&server, "q@example.com", "secret");
+    for i in 0..3 {
+        deliver(&server, "q@example.com", &format!("From: a@example.org\r\nSubject: m{i}\r\n\r\nbody {i}\r\n"));
+    }
+    let inbox = ids(&c.call("Mailbox/query", json!({ "filter": { "role": "inbox" } }))["ids"])[0].clone();
+    let args =
+        json!({ "filter": { "inMailbox": inbox, "notKeyword": "$seen" }, "sort": [{ "property": "receivedAt", "isAscending": false }] });
+    let q = c.call("Email/query", args.clone());
+    assert_eq!(q["canCalculateChanges"], true);
+    let (state, before) = (q["queryState"].clone(), ids(&q["ids"]));
+    assert_eq!(before.len(), 3);
+    // One is read (leaves the results), one more arrives (at the top).
+    c.call("Email/set", json!({ "update": { before[1].clone(): { "keywords/$seen": true } } }));
+    deliver(&server, "q@example.com", "From: a@example.org\r\nSubject: m3\r\n\r\nbody 3\r\n");
+    let mut qc = args.clone();
+    qc["sinceQueryState"] = state.clone();
+    qc["calculateTotal"] = true.into();
+    let r = c.call("Email/queryChanges", qc);
+    assert_eq!(r["oldQueryState"], state);
+    assert_eq!(r["total"], 3);
+    // Applying removed then added to the old ids gives the new results.
+    let now = ids(&c.call("Email/query", args.clone())["ids"]);
+    let removed = ids(&r["removed"]);
+    let mut applied: Vec<String> = before.iter().filter(|i| !removed.contains(i)).cloned().collect();
+    let mut added: Vec<(usize, String)> = r["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["index"].as_u64().unwrap() as usize, a["id"].as_str().unwrap().to_owned()))
+        .collect();
+    added.sort();
+    for (i, id) in added {
+        applied.insert(i, id);
+    }
+    assert_eq!(applied, now);
+    assert!(removed.contains(&before[1]));
+    // A state from the future cannot be answered.
+    let mut bad = args.clone();
+    bad["sinceQueryState"] = "999999".into();
+    assert_eq!(c.call("Email/queryChanges", bad)["type"], "cannotCalculateChanges");
+    // Thread/changes saw four new threads.
+    let t = c.call("Thread/changes", json!({ "sinceState": "0" }));
+    assert_eq!(t["created"].as_array().unwrap().len(), 4, "{t}");
+}
