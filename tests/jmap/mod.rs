@@ -6,6 +6,7 @@
 
 mod blob;
 mod canary;
+mod client;
 mod core;
 mod email_changes;
 mod email_get;
