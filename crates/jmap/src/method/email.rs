@@ -117,9 +117,8 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         "position": start,
         "ids": page,
     });
-    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
-        out["total"] = total.into();
-    }
+    // Always known here, so always given (the RFC requires it only when asked).
+    out["total"] = total.into();
     if limit != usize::MAX {
         out["limit"] = limit.into();
     }

@@ -1,73 +1,266 @@
-//! Email/set create (RFC 8621 section 4.6): a message built from JMAP
-//! properties (addresses, subject, a text and/or HTML body from bodyValues)
-//! with mail-builder, then stored through the same append path as a delivery.
-//! Attachments and raw headers are not supported yet and refused per object.
+//! Email/set create (RFC 8621 4.6): a message built from JMAP properties with
+//! mail-builder, then stored through the same append path as a delivery.
+//! Bodies come from `bodyValues` (by `partId`) or from blobs (by `blobId`),
+//! either as `textBody`/`htmlBody`/`attachments` or as a full `bodyStructure`;
+//! header fields from the convenience properties or `header:Name:asForm`.
+//! Every rule of section 4.6 that makes a creation invalid is checked first,
+//! so nothing half-built is ever stored.
 
 use super::set_error;
-use crate::{ids, request::Ctx};
+use crate::{
+    headers::{Form, HeaderProperty},
+    ids,
+    request::Ctx,
+};
 use mail_builder::{
     MessageBuilder,
-    headers::{address::Address, date::Date, message_id::MessageId},
+    headers::{HeaderType, address::Address, content_type::ContentType, date::Date, message_id::MessageId, raw::Raw, text::Text},
+    mime::{BodyPart, MimePart},
 };
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use tresor_store::mail::{MailboxId, NewMessage};
 
-const SUPPORTED: &[&str] = &[
-    "mailboxIds",
-    "keywords",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
-    "textBody",
-    "htmlBody",
-    "bodyValues",
-    "receivedAt",
+/// Properties the server sets; a client may not give them.
+const SERVER_SET: &[&str] = &["id", "blobId", "threadId", "size", "hasAttachment", "preview"];
+/// Convenience properties and the header field each one is.
+const CONVENIENCE: &[(&str, &str)] = &[
+    ("messageId", "message-id"),
+    ("inReplyTo", "in-reply-to"),
+    ("references", "references"),
+    ("sender", "sender"),
+    ("from", "from"),
+    ("to", "to"),
+    ("cc", "cc"),
+    ("bcc", "bcc"),
+    ("replyTo", "reply-to"),
+    ("subject", "subject"),
+    ("sentAt", "date"),
 ];
 
-fn addresses(v: Option<&Value>) -> Result<Option<Vec<(Option<String>, String)>>, Value> {
-    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(None) };
-    let list = v.as_array().ok_or_else(|| set_error("invalidProperties", "addresses are a list"))?;
-    list.iter()
-        .map(|a| {
-            let email = a["email"].as_str().filter(|e| e.contains('@') && !e.contains(['\r', '\n', '<', '>']));
-            let email = email.ok_or_else(|| set_error("invalidProperties", "an address needs a valid email"))?;
-            Ok((a["name"].as_str().map(str::to_owned), email.to_owned()))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+/// `invalidProperties` naming the property (`why` documents the rule here;
+/// SetErrors carry no description, see `set_error`).
+fn invalid(property: &str, why: impl Into<String>) -> Value {
+    let _ = why.into();
+    json!({ "type": "invalidProperties", "properties": [property] })
 }
 
-fn to_header(list: &[(Option<String>, String)]) -> Address<'_> {
+type Addresses = Vec<(Option<String>, String)>;
+
+fn addresses(property: &str, v: &Value) -> Result<Addresses, Value> {
+    let list = v.as_array().ok_or_else(|| invalid(property, "addresses are a list"))?;
+    list.iter()
+        .map(|a| {
+            let email = a["email"].as_str().filter(|e| !e.contains(['\r', '\n', '<', '>']));
+            let email = email.ok_or_else(|| invalid(property, "an address needs an email"))?;
+            Ok((a["name"].as_str().map(str::to_owned), email.to_owned()))
+        })
+        .collect()
+}
+
+fn address_header(list: &Addresses) -> Address<'_> {
     Address::new_list(list.iter().map(|(n, e)| Address::new_address(n.as_deref(), e.as_str())).collect())
 }
 
-/// The value of the first part of `textBody`/`htmlBody`, from `bodyValues`.
-fn body(spec: &Map<String, Value>, which: &str) -> Result<Option<String>, Value> {
-    let Some(parts) = spec.get(which).and_then(Value::as_array) else { return Ok(None) };
-    let Some(part) = parts.first() else { return Ok(None) };
-    let id = part["partId"].as_str().ok_or_else(|| set_error("invalidProperties", format!("{which}: partId is required")))?;
-    let value = spec
-        .get("bodyValues")
-        .and_then(|b| b[id]["value"].as_str())
-        .ok_or_else(|| set_error("invalidProperties", format!("{which}: no bodyValues for {id}")))?;
-    Ok(Some(value.to_owned()))
+fn message_ids(property: &str, v: &Value) -> Result<Vec<String>, Value> {
+    let list = v.as_array().ok_or_else(|| invalid(property, "message ids are a list"))?;
+    list.iter()
+        .map(|i| i.as_str().filter(|s| !s.is_empty() && !s.contains(['<', '>', ' ', '\r', '\n'])).map(str::to_owned))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| invalid(property, "not a message id"))
+}
+
+/// RFC 3339 `date-time` (with `Z` or an offset, fractions ignored) -> unix seconds.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let base = super::filter::parse_utc(&format!("{}Z", &s[..19]))?;
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let n = |a: u8, b: u8| (a as char).to_digit(10).zip((b as char).to_digit(10)).map(|(x, y)| i64::from(x * 10 + y));
+            let secs = n(*h1, *h2)? * 3600 + n(*m1, *m2)? * 60;
+            if *sign == b'+' { secs } else { -secs }
+        }
+        _ => return None,
+    };
+    Some(base - offset)
+}
+
+/// A header field value given as `header:Name:asForm` (one value).
+fn header_value<'a>(property: &str, form: Form, v: &'a Value) -> Result<HeaderType<'a>, Value> {
+    let bad = || invalid(property, "bad value for this header form");
+    Ok(match form {
+        Form::Raw => HeaderType::Raw(Raw::new(v.as_str().ok_or_else(bad)?.trim_start())),
+        Form::Text => HeaderType::Text(Text::new(v.as_str().ok_or_else(bad)?)),
+        Form::Addresses => {
+            let list = addresses(property, v)?;
+            HeaderType::Address(Address::new_list(list.into_iter().map(|(n, e)| Address::new_address(n, e)).collect()))
+        }
+        Form::GroupedAddresses => {
+            let groups = v.as_array().ok_or_else(bad)?;
+            let mut out = Vec::new();
+            for g in groups {
+                let list = addresses(property, &g["addresses"])?;
+                let members: Vec<Address> = list.into_iter().map(|(n, e)| Address::new_address(n, e)).collect();
+                match g["name"].as_str() {
+                    Some(name) => out.push(Address::new_group(Some(name.to_owned()), members)),
+                    None => out.extend(members),
+                }
+            }
+            HeaderType::Address(Address::new_list(out))
+        }
+        Form::MessageIds => HeaderType::MessageId(MessageId::new_list(message_ids(property, v)?.into_iter())),
+        Form::Date => HeaderType::Date(Date::new(v.as_str().and_then(parse_date).ok_or_else(bad)?)),
+        Form::Urls => {
+            let urls: Vec<&str> = v.as_array().ok_or_else(bad)?.iter().map(|u| u.as_str().ok_or_else(bad)).collect::<Result<_, _>>()?;
+            HeaderType::Raw(Raw::new(urls.iter().map(|u| format!("<{u}>")).collect::<Vec<_>>().join(", ")))
+        }
+    })
+}
+
+/// Every `header:` property of an object, checked: (field name, form, values).
+fn header_properties<'a>(obj: &'a Map<String, Value>, top_level: bool) -> Result<Vec<(String, HeaderType<'a>)>, Value> {
+    let mut out = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (k, v) in obj.iter().filter(|(k, _)| k.starts_with("header:")) {
+        let h = HeaderProperty::parse(k).ok_or_else(|| invalid(k, "not a valid header property"))?;
+        let lower = h.name.to_ascii_lowercase();
+        if seen.contains(&lower) {
+            return Err(invalid(k, "the same header field is given twice"));
+        }
+        seen.push(lower.clone());
+        if top_level && lower.starts_with("content-") {
+            return Err(invalid(k, "Content-* header fields belong to body parts"));
+        }
+        if lower == "content-transfer-encoding" {
+            return Err(invalid(k, "the server chooses the transfer encoding"));
+        }
+        if top_level && let Some((p, _)) = CONVENIENCE.iter().find(|(_, field)| *field == lower) {
+            if obj.contains_key(*p) {
+                return Err(invalid(k, format!("given both as {p} and as {k}")));
+            }
+        }
+        if h.all {
+            for one in v.as_array().ok_or_else(|| invalid(k, ":all takes a list"))? {
+                out.push((h.name.clone(), header_value(k, h.form, one)?));
+            }
+        } else {
+            out.push((h.name.clone(), header_value(k, h.form, v)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Turns one EmailBodyPart (create form) into a MIME part.
+fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing_blobs: &mut Vec<String>) -> Result<MimePart<'a>, Value> {
+    let obj = p.as_object().ok_or_else(|| invalid("bodyStructure", "a body part is an object"))?;
+    if obj.contains_key("headers") {
+        return Err(invalid("bodyStructure/headers", "set header fields one by one as header: properties"));
+    }
+    let kind = obj.get("type").and_then(Value::as_str);
+    let mut part = if let Some(subs) = obj.get("subParts").and_then(Value::as_array) {
+        let kind = kind.unwrap_or("multipart/mixed");
+        if !kind.to_ascii_lowercase().starts_with("multipart/") {
+            return Err(invalid("subParts", "only a multipart has subParts"));
+        }
+        let children = subs.iter().map(|s| part(ctx, s, values, missing_blobs)).collect::<Result<Vec<_>, _>>()?;
+        MimePart::new(ContentType::new(kind.to_owned()), BodyPart::Multipart(children))
+    } else {
+        let content: BodyPart = match (obj.get("partId").and_then(Value::as_str), obj.get("blobId").and_then(Value::as_str)) {
+            (Some(_), Some(_)) => return Err(invalid("partId", "a part has a partId or a blobId, not both")),
+            (Some(id), None) => {
+                if obj.get("charset").is_some_and(|c| !c.is_null()) {
+                    return Err(invalid("charset", "a part from bodyValues is UTF-8"));
+                }
+                if obj.get("size").is_some_and(|c| !c.is_null()) {
+                    return Err(invalid("size", "the server sets the size of a part from bodyValues"));
+                }
+                let value = values
+                    .get(id)
+                    .and_then(|v| v["value"].as_str())
+                    .ok_or_else(|| invalid("bodyValues", format!("no value for part {id}")))?;
+                BodyPart::Text(Cow::Borrowed(value))
+            }
+            (None, Some(blob)) => match crate::blob::download(ctx.account, blob) {
+                Some(bytes) => {
+                    if let Some(size) = obj.get("size").and_then(Value::as_u64)
+                        && size != bytes.len() as u64
+                    {
+                        return Err(invalid("size", "size does not match the blob"));
+                    }
+                    BodyPart::Binary(Cow::Owned(bytes))
+                }
+                None => {
+                    missing_blobs.push(blob.to_owned());
+                    BodyPart::Binary(Cow::Borrowed(&[]))
+                }
+            },
+            (None, None) => return Err(invalid("partId", "a part needs a partId or a blobId")),
+        };
+        let default = if matches!(content, BodyPart::Text(_)) { "text/plain" } else { "application/octet-stream" };
+        let mut ct = ContentType::new(kind.unwrap_or(default).to_owned());
+        match (&content, obj.get("charset").and_then(Value::as_str)) {
+            // The narrowest charset that holds the text.
+            (BodyPart::Text(t), _) => ct = ct.attribute("charset", if t.is_ascii() { "us-ascii" } else { "utf-8" }),
+            (_, Some(c)) => ct = ct.attribute("charset", c.to_owned()),
+            _ => {}
+        }
+        if let Some(name) = obj.get("name").and_then(Value::as_str)
+            && obj.get("disposition").and_then(Value::as_str) != Some("attachment")
+        {
+            ct = ct.attribute("name", name.to_owned());
+        }
+        MimePart::new(ct, content)
+    };
+    match (obj.get("disposition").and_then(Value::as_str), obj.get("name").and_then(Value::as_str)) {
+        (Some("attachment"), name) => part = part.attachment(name.unwrap_or("attachment").to_owned()),
+        (Some("inline"), _) => part = part.inline(),
+        _ => {}
+    }
+    if let Some(cid) = obj.get("cid").and_then(Value::as_str) {
+        part = part.cid(cid.to_owned());
+    }
+    if let Some(langs) = obj.get("language").and_then(Value::as_array) {
+        let langs: Vec<&str> = langs.iter().filter_map(Value::as_str).collect();
+        if !langs.is_empty() {
+            part = part.language(langs.join(", "));
+        }
+    }
+    if let Some(location) = obj.get("location").and_then(Value::as_str) {
+        part = part.location(location.to_owned());
+    }
+    for (name, value) in header_properties(obj, false)? {
+        part = part.header(name, value);
+    }
+    Ok(part)
 }
 
 pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     let spec = spec.as_object().ok_or_else(|| set_error("invalidProperties", "an Email is an object"))?;
-    if let Some(k) = spec.keys().find(|k| !SUPPORTED.contains(&k.as_str())) {
-        return Err(set_error("invalidProperties", format!("{k} is not supported in create yet")));
+    for k in spec.keys() {
+        let known = matches!(
+            k.as_str(),
+            "mailboxIds" | "keywords" | "receivedAt" | "bodyStructure" | "textBody" | "htmlBody" | "attachments" | "bodyValues"
+        ) || CONVENIENCE.iter().any(|(p, _)| p == k)
+            || k.starts_with("header:");
+        if SERVER_SET.contains(&k.as_str()) || k == "headers" || !known {
+            return Err(invalid(k, format!("{k} cannot be set")));
+        }
     }
     let mailboxes: Vec<MailboxId> = spec
         .get("mailboxIds")
         .and_then(Value::as_object)
-        .ok_or_else(|| set_error("invalidProperties", "mailboxIds is required"))?
-        .keys()
-        .map(|m| ids::parse_mailbox(m).ok_or_else(|| set_error("invalidProperties", "mailboxIds: no such mailbox")))
+        .ok_or_else(|| invalid("mailboxIds", "mailboxIds is required"))?
+        .iter()
+        .filter(|(_, v)| v.as_bool() == Some(true))
+        .map(|(m, _)| ids::parse_mailbox(m).ok_or_else(|| invalid("mailboxIds", "no such mailbox")))
         .collect::<Result<_, _>>()?;
     let fail = |e: tresor_store::Error| match e {
         tresor_store::Error::OverQuota(_) => set_error("overQuota", "the account is over quota"),
@@ -75,64 +268,172 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     };
     for m in &mailboxes {
         if ctx.account.mailbox(*m).map_err(fail)?.is_none() {
-            return Err(set_error("invalidProperties", "mailboxIds: no such mailbox"));
+            return Err(invalid("mailboxIds", "no such mailbox"));
         }
     }
     let Some((&first, rest)) = mailboxes.split_first() else {
-        return Err(set_error("invalidProperties", "an email must be in at least one mailbox"));
+        return Err(invalid("mailboxIds", "an email must be in at least one mailbox"));
     };
+
+    // Body values: only the value may be given.
+    let empty = Map::new();
+    let values = match spec.get("bodyValues") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(v)) => v,
+        Some(_) => return Err(invalid("bodyValues", "bodyValues is an object")),
+    };
+    for (id, v) in values {
+        if v["value"].as_str().is_none() {
+            return Err(invalid("bodyValues", format!("{id}: value is required")));
+        }
+        if v.get("isEncodingProblem") == Some(&Value::Bool(true)) || v.get("isTruncated") == Some(&Value::Bool(true)) {
+            return Err(invalid("bodyValues", format!("{id}: isEncodingProblem and isTruncated must be false")));
+        }
+    }
+    let list = |k: &str| -> Result<Vec<&Value>, Value> {
+        match spec.get(k) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.iter().collect()),
+            Some(_) => Err(invalid(k, format!("{k} is a list"))),
+        }
+    };
+    let (text, html, attachments) = (list("textBody")?, list("htmlBody")?, list("attachments")?);
+    let structure = spec.get("bodyStructure").filter(|v| !v.is_null());
+    if structure.is_some() && !(text.is_empty() && html.is_empty() && attachments.is_empty()) {
+        return Err(invalid("bodyStructure", "bodyStructure excludes textBody, htmlBody and attachments"));
+    }
+    for (k, l, kind) in [("textBody", &text, "text/plain"), ("htmlBody", &html, "text/html")] {
+        if l.len() > 1 {
+            return Err(invalid(k, format!("{k} has at most one part")));
+        }
+        if let Some(t) = l.first().and_then(|p| p["type"].as_str())
+            && !t.eq_ignore_ascii_case(kind)
+        {
+            return Err(invalid(k, format!("{k} is {kind}")));
+        }
+    }
+
+    // textBody and htmlBody parts with their type filled in.
+    let typed = |p: Option<&&Value>, kind: &str| {
+        p.map(|p| {
+            let mut p = (*p).clone();
+            if p.get("type").is_none_or(Value::is_null) {
+                p["type"] = kind.into();
+            }
+            p
+        })
+    };
+    let (text_part, html_part) = (typed(text.first(), "text/plain"), typed(html.first(), "text/html"));
+    let mut missing = Vec::new();
+    let body = match structure {
+        Some(s) => Some(part(ctx, s, values, &mut missing)?),
+        None => {
+            let text = text_part.as_ref().map(|p| part(ctx, p, values, &mut missing)).transpose()?;
+            let html = html_part.as_ref().map(|p| part(ctx, p, values, &mut missing)).transpose()?;
+            let main = match (text, html) {
+                (Some(t), Some(h)) => Some(MimePart::new(ContentType::new("multipart/alternative"), BodyPart::Multipart(vec![t, h]))),
+                (t, h) => t.or(h),
+            };
+            let attached = attachments.iter().map(|p| part(ctx, p, values, &mut missing)).collect::<Result<Vec<_>, _>>()?;
+            match (main, attached.is_empty()) {
+                (main, true) => main,
+                (main, false) => {
+                    let mut parts: Vec<MimePart> = main.into_iter().collect();
+                    parts.extend(attached);
+                    Some(MimePart::new(ContentType::new("multipart/mixed"), BodyPart::Multipart(parts)))
+                }
+            }
+        }
+    };
+    if !missing.is_empty() {
+        return Err(json!({ "type": "blobNotFound", "notFound": missing }));
+    }
+
+    // Header fields.
+    let mut b = MessageBuilder::new();
+    let mut has_id = spec.keys().any(|k| k == "messageId" || k.to_ascii_lowercase().starts_with("header:message-id"));
+    let has_date = spec.keys().any(|k| k == "sentAt" || k.to_ascii_lowercase().starts_with("header:date"));
+    for (p, _) in CONVENIENCE {
+        let Some(v) = spec.get(*p).filter(|v| !v.is_null()) else { continue };
+        b = match *p {
+            "messageId" => {
+                let list = message_ids(p, v)?;
+                has_id = !list.is_empty();
+                match list.first() {
+                    Some(id) => b.message_id(MessageId::new(id.clone())),
+                    None => b,
+                }
+            }
+            "inReplyTo" => b.in_reply_to(MessageId::new_list(message_ids(p, v)?.into_iter())),
+            "references" => b.references(MessageId::new_list(message_ids(p, v)?.into_iter())),
+            "subject" => b.subject(v.as_str().ok_or_else(|| invalid(p, "subject is a string"))?.to_owned()),
+            "sentAt" => b.date(Date::new(v.as_str().and_then(parse_date).ok_or_else(|| invalid(p, "sentAt is a Date"))?)),
+            field => {
+                let list = addresses(p, v)?;
+                let header = address_header(&list);
+                let header: Address<'static> = owned_address(header);
+                match field {
+                    "sender" => b.sender(header),
+                    "from" => b.from(header),
+                    "to" => b.to(header),
+                    "cc" => b.cc(header),
+                    "bcc" => b.bcc(header),
+                    _ => b.reply_to(header),
+                }
+            }
+        };
+    }
+    for (name, value) in header_properties(spec, true)? {
+        b = b.header(name, value);
+    }
+    if !has_id {
+        b = b.message_id(MessageId::new(format!("{:032x}@tresor", rand::random::<u128>())));
+    }
+    if !has_date {
+        b = b.date(Date::new(tresor_types::time::now()));
+    }
+    b = match body {
+        Some(body) => b.body(body),
+        None => b.text_body(""),
+    };
+    let raw = b.write_to_vec().map_err(|e| set_error("serverFail", e.to_string()))?;
+
     let now = tresor_types::time::now();
-    let sent_at = match spec.get("sentAt").and_then(Value::as_str) {
-        Some(d) => super::filter::parse_utc(d).ok_or_else(|| set_error("invalidProperties", "sentAt is not a date"))?,
+    let received_at = match spec.get("receivedAt").and_then(Value::as_str) {
+        Some(d) => parse_date(d).ok_or_else(|| invalid("receivedAt", "receivedAt is a UTCDate"))?,
         None => now,
     };
-    let (from, to, cc, bcc, reply_to) = (
-        addresses(spec.get("from"))?,
-        addresses(spec.get("to"))?,
-        addresses(spec.get("cc"))?,
-        addresses(spec.get("bcc"))?,
-        addresses(spec.get("replyTo"))?,
-    );
-    let text = body(spec, "textBody")?;
-    let html = body(spec, "htmlBody")?;
-    let message_id = format!("{:032x}@tresor", rand::random::<u128>());
-    let mut b = MessageBuilder::new().message_id(MessageId::new(message_id.as_str())).date(Date::new(sent_at));
-    if let Some(l) = &from {
-        b = b.from(to_header(l));
-    }
-    if let Some(l) = &to {
-        b = b.to(to_header(l));
-    }
-    if let Some(l) = &cc {
-        b = b.cc(to_header(l));
-    }
-    if let Some(l) = &bcc {
-        b = b.bcc(to_header(l));
-    }
-    if let Some(l) = &reply_to {
-        b = b.reply_to(to_header(l));
-    }
-    if let Some(s) = spec.get("subject").and_then(Value::as_str) {
-        b = b.subject(s);
-    }
-    if let Some(t) = &text {
-        b = b.text_body(t.as_str());
-    }
-    if let Some(h) = &html {
-        b = b.html_body(h.as_str());
-    }
-    if text.is_none() && html.is_none() {
-        b = b.text_body("");
-    }
-    let raw = b.write_to_vec().map_err(|e| set_error("serverFail", e.to_string()))?;
-    let keywords: Vec<String> =
-        spec.get("keywords").and_then(Value::as_object).map(|k| k.keys().map(|k| k.to_ascii_lowercase()).collect()).unwrap_or_default();
+    let keywords: Vec<String> = spec
+        .get("keywords")
+        .and_then(Value::as_object)
+        .map(|k| k.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
     let summary = tresor_message::parse(&raw);
-    let appended =
-        ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at: now }).map_err(fail)?;
+    let appended = ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }).map_err(fail)?;
     for m in rest {
         ctx.account.copy(first, &[appended.uid], *m).map_err(fail)?;
     }
     let meta = ctx.account.email_meta(appended.email).map_err(fail)?.ok_or_else(|| set_error("serverFail", "vanished"))?;
     Ok(json!({ "id": ids::email(appended.email), "blobId": ids::blob(meta.blob), "threadId": ids::thread(meta.thread), "size": meta.size }))
+}
+
+/// An address header that owns its strings (the builder outlives the spec borrow).
+fn owned_address(a: Address<'_>) -> Address<'static> {
+    match a {
+        Address::Address(e) => Address::new_address(e.name.map(|n| n.into_owned()), e.email.into_owned()),
+        Address::Group(g) => Address::new_group(g.name.map(|n| n.into_owned()), g.addresses.into_iter().map(owned_address).collect()),
+        Address::List(l) => Address::new_list(l.into_iter().map(owned_address).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_with_offsets() {
+        assert_eq!(super::parse_date("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(super::parse_date("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(super::parse_date("1969-12-31T19:00:00.250-05:00"), Some(0));
+        assert_eq!(super::parse_date("1970-01-01 00:00:00Z"), None);
+        assert_eq!(super::parse_date("1970-01-01T00:00:00+0100"), None);
+    }
 }

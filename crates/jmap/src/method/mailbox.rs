@@ -85,7 +85,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                     json!({
                         "mayReadItems": true, "mayAddItems": w, "mayRemoveItems": w, "maySetSeen": w, "maySetKeywords": w,
                         "mayCreateChild": w, "mayRename": w && m.role != Some(Role::Inbox), "mayDelete": w && m.role != Some(Role::Inbox),
-                        "maySubmit": w,
+                        "maySubmit": w, "mayAdmin": false,
                     })
                 }
                 _ => continue,

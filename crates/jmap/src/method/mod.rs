@@ -215,8 +215,15 @@ pub fn set_response(
 }
 
 /// A SetError object (RFC 8620 section 5.3).
+/// The description (optional in the RFC) goes only with `serverFail`: strict
+/// clients (Fastmail's test suite among them) accept no other keys, and the
+/// type and `properties` already say what was wrong.
 pub fn set_error(kind: &str, description: impl Into<String>) -> Value {
-    serde_json::json!({ "type": kind, "description": description.into() })
+    if kind == "serverFail" {
+        serde_json::json!({ "type": kind, "description": description.into() })
+    } else {
+        serde_json::json!({ "type": kind })
+    }
 }
 
 /// The state before a /set or /import, after checking `ifInState` and that

@@ -18,7 +18,10 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/jmap", get(session).options(preflight))
         .route(
             "/jmap/api",
+            // GET answers with the session too, as early JMAP drafts had it
+            // (and Fastmail's test suite still asks for it there).
             axum::routing::post(api)
+                .get(session)
                 .options(preflight)
                 .layer(axum::extract::DefaultBodyLimit::max(tresor_jmap::LIMITS.max_size_request + 1)),
         )
