@@ -99,7 +99,7 @@ fn email_set_creates_a_draft_that_reads_back_and_stays_sealed() {
                 "from": [{"name": "Dee", "email": "d@example.com"}], "to": [{"email": "x@example.org"}],
                 "subject": "draft dr4canary", "textBody": [{"partId": "t", "type": "text/plain"}],
                 "bodyValues": {"t": {"value": "body dr4canary text"}}
-            }, "bad": {"mailboxIds": {drafts.clone(): true}, "attachments": []}}}, "s"]
+            }, "bad": {"mailboxIds": {drafts.clone(): true}, "headers": []}}}, "s"]
         ]}),
     );
     let set = &r["methodResponses"][0][1];

@@ -203,6 +203,8 @@ impl Content<'_> {
                 "cid" => p.id.as_deref().map(|c| c.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into(),
                 "language" => (!p.language.is_empty()).then(|| p.language.clone()).into(),
                 "location" => p.location.clone().into(),
+                // A leaf has none; asked for explicitly, that is null.
+                "subParts" if !multipart => Value::Null,
                 "subParts" => continue,
                 other => match HeaderProperty::parse(other) {
                     Some(h) => h.value(self.header_block(p)),
@@ -256,7 +258,8 @@ impl Content<'_> {
             if !part.content_type.eq_ignore_ascii_case("text") {
                 continue;
             }
-            let Some(text) = tresor_message::decoded_text(self.raw, part) else { continue };
+            // RFC 8621 4.1.4: "with any CRLF replaced with a single LF".
+            let Some(text) = tresor_message::decoded_text(self.raw, part).map(|t| t.replace("\r\n", "\n")) else { continue };
             let truncated = text.len() > want.max_bytes;
             let mut end = text.len().min(want.max_bytes);
             while !text.is_char_boundary(end) {

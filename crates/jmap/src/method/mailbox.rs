@@ -80,14 +80,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                 "unreadThreads" => counts.map(|c| c.3).into(),
                 "isSubscribed" => m.subscribed.into(),
                 "retentionDays" => m.retention_days.into(),
-                "myRights" => {
-                    let w = !read_only;
-                    json!({
-                        "mayReadItems": true, "mayAddItems": w, "mayRemoveItems": w, "maySetSeen": w, "maySetKeywords": w,
-                        "mayCreateChild": w, "mayRename": w && m.role != Some(Role::Inbox), "mayDelete": w && m.role != Some(Role::Inbox),
-                        "maySubmit": w, "mayAdmin": false,
-                    })
-                }
+                "myRights" => rights(!read_only, m.role == Some(Role::Inbox)),
                 _ => continue,
             };
             obj.insert(p.clone(), v);
@@ -108,4 +101,29 @@ fn parent(m: &Mailbox, all: &[Mailbox]) -> Value {
 fn counts(ctx: &Ctx<'_>, m: &Mailbox) -> Result<(u64, u64, u64, u64), MethodError> {
     let c = ctx.account.mailbox_counts(m.id)?;
     Ok((c.total, c.unread, c.threads, c.unread_threads))
+}
+
+/// A mailbox's myRights: everything when the account is writable (an inbox
+/// cannot be renamed or deleted), read-only otherwise.
+pub fn rights(writable: bool, inbox: bool) -> Value {
+    let w = writable;
+    json!({
+        "mayReadItems": true, "mayAddItems": w, "mayRemoveItems": w, "maySetSeen": w, "maySetKeywords": w,
+        "mayCreateChild": w, "mayRename": w && !inbox, "mayDelete": w && !inbox, "maySubmit": w, "mayAdmin": false,
+    })
+}
+
+/// One server-set property of a mailbox, as Mailbox/get gives it.
+pub fn property(ctx: &Ctx<'_>, m: &Mailbox, name: &str) -> Result<Value, MethodError> {
+    let c = counts(ctx, m)?;
+    Ok(match name {
+        "id" => ids::mailbox(m.id).into(),
+        "role" => m.role.map(Role::name).into(),
+        "totalEmails" => c.0.into(),
+        "unreadEmails" => c.1.into(),
+        "totalThreads" => c.2.into(),
+        "unreadThreads" => c.3.into(),
+        "myRights" => rights(ctx.account.policy().state == AccountState::Active, m.role == Some(Role::Inbox)),
+        _ => Value::Null,
+    })
 }

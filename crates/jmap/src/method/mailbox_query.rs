@@ -154,9 +154,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         "position": start,
         "ids": found[start..].iter().take(limit).map(|m| ids::mailbox(*m)).collect::<Vec<_>>(),
     });
-    if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
-        out["total"] = total.into();
-    }
+    out["total"] = total.into();
     Ok(out)
 }
 

@@ -76,7 +76,9 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
             }
         }
     }
-    let remove_emails = args.get("onDestroyRemoveEmails").and_then(Value::as_bool).unwrap_or(false);
+    // `onDestroyRemoveMessages` is the draft's name, still sent by older clients.
+    let remove_emails =
+        args.get("onDestroyRemoveEmails").or_else(|| args.get("onDestroyRemoveMessages")).and_then(Value::as_bool).unwrap_or(false);
     let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
     for id in args.get("destroy").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
         match destroy(ctx, id, remove_emails) {
@@ -130,7 +132,20 @@ fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, no
     if props.get("role").is_some_and(|r| !r.is_null()) {
         return Err(set_error("invalidProperties", "role cannot be set yet"));
     }
-    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| set_error("invalidProperties", "name is required"))?;
+    for (key, value) in props {
+        let fresh = match key.as_str() {
+            "totalEmails" | "unreadEmails" | "totalThreads" | "unreadThreads" => value.as_u64() == Some(0),
+            "myRights" => *value == super::mailbox::rights(true, false),
+            "id" => false,
+            "name" | "parentId" | "isSubscribed" | "sortOrder" | "role" => true,
+            "retentionDays" => ctx.uses(crate::RETENTION),
+            _ => false,
+        };
+        if !fresh {
+            return Err(json!({ "type": "invalidProperties", "properties": [key] }));
+        }
+    }
+    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| json!({ "type": "invalidProperties", "properties": ["name"] }))?;
     let full = full_name(ctx, name, props.get("parentId").unwrap_or(&Value::Null), created)?;
     let m = ctx.account.create_mailbox(&full, None, now).map_err(store_error)?;
     let patch = MailboxPatch {
@@ -154,6 +169,13 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
             "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| set_error("invalidProperties", "isSubscribed"))?),
             "sortOrder" => changes.sort_order = Some(value.as_u64().ok_or_else(|| set_error("invalidProperties", "sortOrder"))? as u32),
             "name" | "parentId" => {}
+            "id" | "role" | "totalEmails" | "unreadEmails" | "totalThreads" | "unreadThreads" | "myRights" => {
+                // Server-set: allowed only unchanged.
+                let current = super::mailbox::property(ctx, &m, key).map_err(|_| set_error("serverFail", "counts"))?;
+                if current != *value {
+                    return Err(json!({ "type": "invalidProperties", "properties": [key] }));
+                }
+            }
             "retentionDays" if ctx.uses(crate::RETENTION) => {
                 let days = match value {
                     Value::Null => None,
@@ -166,7 +188,7 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
                 }
                 changes.retention_days = Some(days);
             }
-            other => return Err(set_error("invalidProperties", format!("{other} cannot be changed"))),
+            other => return Err(json!({ "type": "invalidProperties", "properties": [other] })),
         }
     }
     if patch.contains_key("name") || patch.contains_key("parentId") {
