@@ -42,6 +42,8 @@ pub fn session(record: &AccountRecord, base: &str, policy: &Policy, event_token:
             account.clone(): {
                 "name": record.login,
                 "isPersonal": true,
+                // The draft's name for "this is the user's own account".
+                "isPrimary": true,
                 "isReadOnly": read_only,
                 "accountCapabilities": {
                     CORE: {},

@@ -159,10 +159,18 @@ fn header_properties<'a>(obj: &'a Map<String, Value>, top_level: bool) -> Result
 }
 
 /// Turns one EmailBodyPart (create form) into a MIME part.
-fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing_blobs: &mut Vec<String>) -> Result<MimePart<'a>, Value> {
-    let obj = p.as_object().ok_or_else(|| invalid("bodyStructure", "a body part is an object"))?;
+/// `path` names the part in errors (`bodyStructure/subParts/1`, `textBody/0`).
+fn part<'a>(
+    ctx: &Ctx<'_>,
+    p: &'a Value,
+    values: &'a Map<String, Value>,
+    missing_blobs: &mut Vec<String>,
+    path: &str,
+) -> Result<MimePart<'a>, Value> {
+    let invalid = |property: &str, why: &str| invalid(&format!("{path}/{property}"), why);
+    let obj = p.as_object().ok_or_else(|| invalid("", "a body part is an object"))?;
     if obj.contains_key("headers") {
-        return Err(invalid("bodyStructure/headers", "set header fields one by one as header: properties"));
+        return Err(invalid("headers", "set header fields one by one as header: properties"));
     }
     let kind = obj.get("type").and_then(Value::as_str);
     let mut part = if let Some(subs) = obj.get("subParts").and_then(Value::as_array) {
@@ -170,7 +178,11 @@ fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing
         if !kind.to_ascii_lowercase().starts_with("multipart/") {
             return Err(invalid("subParts", "only a multipart has subParts"));
         }
-        let children = subs.iter().map(|s| part(ctx, s, values, missing_blobs)).collect::<Result<Vec<_>, _>>()?;
+        let children = subs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| part(ctx, s, values, missing_blobs, &format!("{path}/subParts/{i}")))
+            .collect::<Result<Vec<_>, _>>()?;
         MimePart::new(ContentType::new(kind.to_owned()), BodyPart::Multipart(children))
     } else {
         let content: BodyPart = match (obj.get("partId").and_then(Value::as_str), obj.get("blobId").and_then(Value::as_str)) {
@@ -182,10 +194,7 @@ fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing
                 if obj.get("size").is_some_and(|c| !c.is_null()) {
                     return Err(invalid("size", "the server sets the size of a part from bodyValues"));
                 }
-                let value = values
-                    .get(id)
-                    .and_then(|v| v["value"].as_str())
-                    .ok_or_else(|| invalid("bodyValues", format!("no value for part {id}")))?;
+                let value = values.get(id).and_then(|v| v["value"].as_str()).ok_or_else(|| invalid("partId", "no bodyValue for it"))?;
                 BodyPart::Text(Cow::Borrowed(value))
             }
             (None, Some(blob)) => match crate::blob::download(ctx.account, blob) {
@@ -205,11 +214,21 @@ fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing
             (None, None) => return Err(invalid("partId", "a part needs a partId or a blobId")),
         };
         let default = if matches!(content, BodyPart::Text(_)) { "text/plain" } else { "application/octet-stream" };
-        let mut ct = ContentType::new(kind.unwrap_or(default).to_owned());
+        let kind = kind.unwrap_or(default);
+        let is_text = kind.to_ascii_lowercase().starts_with("text/");
+        // A bodyValue of a non-text type is bytes (no charset is added to it).
+        let content = match content {
+            BodyPart::Text(t) if !is_text => BodyPart::Binary(match t {
+                Cow::Borrowed(b) => Cow::Borrowed(b.as_bytes()),
+                Cow::Owned(o) => Cow::Owned(o.into_bytes()),
+            }),
+            other => other,
+        };
+        let mut ct = ContentType::new(kind.to_owned());
         match (&content, obj.get("charset").and_then(Value::as_str)) {
             // The narrowest charset that holds the text.
             (BodyPart::Text(t), _) => ct = ct.attribute("charset", if t.is_ascii() { "us-ascii" } else { "utf-8" }),
-            (_, Some(c)) => ct = ct.attribute("charset", c.to_owned()),
+            (_, Some(c)) if is_text => ct = ct.attribute("charset", c.to_owned()),
             _ => {}
         }
         if let Some(name) = obj.get("name").and_then(Value::as_str)
@@ -236,7 +255,13 @@ fn part<'a>(ctx: &Ctx<'_>, p: &'a Value, values: &'a Map<String, Value>, missing
     if let Some(location) = obj.get("location").and_then(Value::as_str) {
         part = part.location(location.to_owned());
     }
-    for (name, value) in header_properties(obj, false)? {
+    let headers = header_properties(obj, false).map_err(|mut e| {
+        if let Some(p) = e["properties"][0].as_str() {
+            e["properties"][0] = format!("{path}/{p}").into();
+        }
+        e
+    })?;
+    for (name, value) in headers {
         part = part.header(name, value);
     }
     Ok(part)
@@ -286,8 +311,13 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
         if v["value"].as_str().is_none() {
             return Err(invalid("bodyValues", format!("{id}: value is required")));
         }
-        if v.get("isEncodingProblem") == Some(&Value::Bool(true)) || v.get("isTruncated") == Some(&Value::Bool(true)) {
-            return Err(invalid("bodyValues", format!("{id}: isEncodingProblem and isTruncated must be false")));
+        let bad: Vec<String> = ["isEncodingProblem", "isTruncated"]
+            .iter()
+            .filter(|f| v.get(**f) == Some(&Value::Bool(true)))
+            .map(|f| format!("bodyValues/{id}/{f}"))
+            .collect();
+        if !bad.is_empty() {
+            return Err(json!({ "type": "invalidProperties", "properties": bad }));
         }
     }
     let list = |k: &str| -> Result<Vec<&Value>, Value> {
@@ -326,15 +356,19 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     let (text_part, html_part) = (typed(text.first(), "text/plain"), typed(html.first(), "text/html"));
     let mut missing = Vec::new();
     let body = match structure {
-        Some(s) => Some(part(ctx, s, values, &mut missing)?),
+        Some(s) => Some(part(ctx, s, values, &mut missing, "bodyStructure")?),
         None => {
-            let text = text_part.as_ref().map(|p| part(ctx, p, values, &mut missing)).transpose()?;
-            let html = html_part.as_ref().map(|p| part(ctx, p, values, &mut missing)).transpose()?;
+            let text = text_part.as_ref().map(|p| part(ctx, p, values, &mut missing, "textBody/0")).transpose()?;
+            let html = html_part.as_ref().map(|p| part(ctx, p, values, &mut missing, "htmlBody/0")).transpose()?;
             let main = match (text, html) {
                 (Some(t), Some(h)) => Some(MimePart::new(ContentType::new("multipart/alternative"), BodyPart::Multipart(vec![t, h]))),
                 (t, h) => t.or(h),
             };
-            let attached = attachments.iter().map(|p| part(ctx, p, values, &mut missing)).collect::<Result<Vec<_>, _>>()?;
+            let attached = attachments
+                .iter()
+                .enumerate()
+                .map(|(i, p)| part(ctx, p, values, &mut missing, &format!("attachments/{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
             match (main, attached.is_empty()) {
                 (main, true) => main,
                 (main, false) => {
