@@ -7,7 +7,7 @@ fn blobs_are_made_from_text_and_ranges_and_looked_up() {
     let s = Setup::new();
     s.create("b@example.com", &[]);
     let server = s.start();
-    let c = Client::new(&server, "b@example.com", "secret");
+    let c = Client::login(&server, "b@example.com");
     deliver(&server, "b@example.com", "From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n");
     let email = c.call("Email/query", json!({}))["ids"][0].as_str().unwrap().to_owned();
     let got = c.call("Email/get", json!({ "ids": [email], "properties": ["blobId", "mailboxIds", "threadId"] }));

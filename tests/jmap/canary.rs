@@ -7,20 +7,20 @@ fn jmap_canaries_reach_no_file() {
     let s = Setup::new();
     s.create("k@example.com", &[]);
     let server = s.start();
-    let auth = basic("k@example.com", "secret");
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let account =
-        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Mailbox/set", {"accountId": account, "create": {"c": {"name": "mbox-jq7canary"}}}, "s"]]}),
+    let c = Client::login(&server, "k@example.com");
+    let r = c.call("Mailbox/set", json!({"create": {"c": {"name": "mbox-jq7canary"}}}));
+    assert!(r["created"]["c"]["id"].is_string());
+    c.upload(b"upload-jq7canary-bytes");
+    let drafts = c.mailbox("drafts");
+    let r = c.call(
+        "Email/set",
+        json!({ "create": { "d": { "mailboxIds": { drafts: true }, "subject": "subject-jq7canary",
+                "bodyValues": { "1": { "value": "body-jq7canary" } }, "textBody": [{ "partId": "1" }] } } }),
     );
-    assert!(r["methodResponses"][0][1]["created"]["c"]["id"].is_string());
-    let (status, _, _) =
-        http(server.http, "POST", &format!("/jmap/upload/{account}"), &[("Authorization", &auth)], b"upload-jq7canary-bytes");
-    assert_eq!(status, 201);
+    assert!(r["created"]["d"]["id"].is_string(), "{r}");
+    let id = c.call("Identity/get", json!({ "ids": null }))["list"][0]["id"].clone();
+    let r = c.call("Identity/set", json!({ "update": { id.as_str().unwrap(): { "textSignature": "sig-jq7canary" } } }));
+    assert_eq!(r["updated"].as_object().map(|u| u.len()), Some(1), "{r}");
     server.stop();
     for needle in ["jq7canary", "k@example.com"] {
         let hits = crate::harness::files_containing(&s.data(), needle.as_bytes());

@@ -51,8 +51,8 @@ fn the_jmap_client_crate_works_against_the_server() {
         assert!(changes.created().contains(&id) || changes.updated().contains(&id), "{changes:?}");
 
         // EventSource: a delivery is pushed.
+        // event_source returns once the response head is in, so the server is subscribed.
         let mut events = client.event_source(Some([DataType::Email]), false, Some(60), None).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
         let lmtp = server.lmtp;
         tokio::task::spawn_blocking(move || {
             let mut c = Lmtp::connect(lmtp);
@@ -75,7 +75,18 @@ fn the_jmap_client_crate_works_against_the_server() {
             }
         });
         client.enable_push_ws(None::<Vec<_>>, None::<&str>).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The server handles a socket's messages in order: once a request sent
+        // after WebSocketPushEnable is answered, push is on.
+        let mut request = client.build();
+        request.get_mailbox();
+        let sent = request.send_ws().await.unwrap();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("an answer within 5 s") {
+                Some(WebSocketMessage::Response(r)) if r.request_id() == Some(sent.as_str()) => break,
+                Some(_) => continue,
+                None => panic!("the WebSocket closed"),
+            }
+        }
         client.email_set_keyword(&id, "$answered", true).await.unwrap();
         let pushed = loop {
             match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a push within 5 s") {

@@ -7,29 +7,17 @@ fn changes_follow_the_change_log_whoever_made_them() {
     let s = Setup::new();
     s.create("c@example.com", &[]);
     let server = s.start();
-    let auth = basic("c@example.com", "secret");
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let account =
-        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
-    let state_of = |r: &Value| r["methodResponses"][0][1]["state"].as_str().unwrap().to_owned();
-
-    let (_, r) = api(server.http, &auth, &json!({"using": using, "methodCalls": [["Email/get", {"accountId": account, "ids": []}, "0"]]}));
-    let before = state_of(&r);
-    let mut c = Lmtp::connect(server.lmtp);
+    let c = Client::login(&server, "c@example.com");
+    let before = c.state("Email");
     for i in 0..3 {
-        assert!(c.deliver("x@example.org", &["c@example.com"], format!("Subject: {i}\r\n\r\n{i}\r\n").as_bytes())[0].starts_with("250"));
+        deliver(&server, "c@example.com", &format!("Subject: {i}\r\n\r\n{i}\r\n"));
     }
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [
-            ["Email/changes", {"accountId": account, "sinceState": before}, "e"],
-            ["Mailbox/changes", {"accountId": account, "sinceState": before}, "m"],
-            ["Email/changes", {"accountId": account, "sinceState": before, "maxChanges": 2}, "p"],
-            ["Email/changes", {"accountId": account, "sinceState": "999999"}, "x"]
-        ]}),
-    );
+    let r = c.request(json!([
+        ["Email/changes", {"sinceState": before}, "e"],
+        ["Mailbox/changes", {"sinceState": before}, "m"],
+        ["Email/changes", {"sinceState": before, "maxChanges": 2}, "p"],
+        ["Email/changes", {"sinceState": "999999"}, "x"]
+    ]));
     let e = &r["methodResponses"][0][1];
     assert_eq!(e["created"].as_array().unwrap().len(), 3, "{e}");
     assert_eq!((e["updated"].as_array().unwrap().len(), e["destroyed"].as_array().unwrap().len()), (0, 0));
@@ -42,10 +30,19 @@ fn changes_follow_the_change_log_whoever_made_them() {
     let x = &r["methodResponses"][3][1];
     assert_eq!(x["type"], "cannotCalculateChanges");
     // Resuming from the intermediate state yields the rest.
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/changes", {"accountId": account, "sinceState": p["newState"]}, "n"]]}),
-    );
-    assert_eq!(r["methodResponses"][0][1]["created"].as_array().unwrap().len(), 1);
+    let r = c.call("Email/changes", json!({"sinceState": p["newState"]}));
+    assert_eq!(r["created"].as_array().unwrap().len(), 1);
+    assert_eq!(r["newState"], e["newState"]);
+
+    // A change made over IMAP and one over JMAP show the same way.
+    let email = ids(&e["created"])[0].clone();
+    let mut imap = crate::imap::Imap::login(server.imap, "c@example.com");
+    imap.cmd("s SELECT INBOX");
+    let reply = imap.cmd("t UID STORE 1:* +FLAGS (\\Seen)");
+    assert!(reply.last().unwrap().starts_with("t OK"), "{reply:?}");
+    let r = c.call("Email/changes", json!({"sinceState": e["newState"]}));
+    assert_eq!((r["created"].clone(), r["updated"].as_array().unwrap().len()), (json!([]), 3), "IMAP STORE: {r}");
+    let destroyed = c.call("Email/set", json!({ "destroy": [email] }));
+    let r = c.call("Email/changes", json!({"sinceState": destroyed["oldState"]}));
+    assert_eq!((r["updated"].clone(), r["destroyed"].clone()), (json!([]), json!([email])), "Email/set destroy: {r}");
 }

@@ -1,13 +1,45 @@
-//! Email/parse of uploaded and attached messages.
+//! Email/parse (RFC 8621 4.9) of uploaded and attached messages: the golden
+//! messages of email_get.rs, uploaded as delivery stored them (with its
+//! Return-Path line), parse to their Email/get answer with the metadata
+//! (id, threadId, mailboxIds, keywords, receivedAt) null.
 
+use super::email_get::{PROPERTIES, check_part_blobs, differences, golden_message, normalize};
 use super::*;
+
+/// Uploads `NAME.eml` and compares its Email/parse with `NAME.json`.
+fn check_parse(name: &str) {
+    let s = Setup::new();
+    s.create("parse@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "parse@example.com");
+    let mut raw = RETURN_PATH.as_bytes().to_vec();
+    raw.extend(golden_message(name));
+    let blob = c.upload(&raw);
+    let r = c.call("Email/parse", json!({ "blobIds": [blob], "properties": PROPERTIES, "fetchAllBodyValues": true }));
+    let mut got = r["parsed"][&blob].clone();
+    assert!(got.is_object(), "{name}: not parsed: {r}");
+    check_part_blobs(&c, &got, name);
+    normalize(&mut got);
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/data/jmap/email_get/{name}.json"));
+    let mut want: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    for key in ["id", "threadId", "mailboxIds", "keywords", "receivedAt"] {
+        want[key] = Value::Null;
+    }
+    let mut diff = Vec::new();
+    differences("", &want, &got, &mut diff);
+    assert!(diff.is_empty(), "Email/parse of {name}.eml differs from {name}.json:\n{}", diff.join("\n"));
+}
+
+mod golden {
+    golden_tests!(super::check_parse);
+}
 
 #[test]
 fn email_parse_reads_an_uploaded_message_and_an_attached_one() {
     let s = Setup::new();
     s.create("p@example.com", &[]);
     let server = s.start();
-    let c = Client::new(&server, "p@example.com", "secret");
+    let c = Client::login(&server, "p@example.com");
     let inner = "From: Inner <inner@example.org>\r\nSubject: the attached one\r\nMessage-ID: <inner@x>\r\n\r\ninside\r\n";
     let outer = format!(
         "From: =?utf-8?q?J=C3=BCrgen?= <j@example.org>\r\nTo: Team: a@x.org;\r\nSubject: outer\r\nDate: Tue, 1 Jul 2003 10:52:37 +0200\r\n\

@@ -7,29 +7,20 @@ fn email_query_filters_by_text_headers_keywords_and_operators() {
     let s = Setup::new();
     s.create("f@example.com", &[]);
     let server = s.start();
-    let auth = basic("f@example.com", "secret");
-    let mut c = Lmtp::connect(server.lmtp);
     let msgs = [
         "From: Alice <alice@example.org>\r\nSubject: lunch\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nLe d=C3=A9jeuner est pr=C3=AAt\r\n",
         "From: Bob <bob@example.org>\r\nSubject: report\r\n\r\nquarterly numbers attached\r\n",
         "From: Alice <alice@example.org>\r\nSubject: dinner\r\n\r\nsee you at eight\r\n",
     ];
     for m in msgs {
-        assert!(c.deliver("x@example.org", &["f@example.com"], m.as_bytes())[0].starts_with("250"));
+        deliver(&server, "f@example.com", m);
     }
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let account =
-        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let c = Client::login(&server, "f@example.com");
     let query = |filter: Value| -> Vec<String> {
-        let (_, r) = api(
-            server.http,
-            &auth,
-            &json!({"using": using, "methodCalls": [
-                ["Email/query", {"accountId": account, "filter": filter, "sort": [{"property": "receivedAt"}]}, "q"],
-                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
-            ]}),
-        );
+        let r = c.request(json!([
+            ["Email/query", {"filter": filter, "sort": [{"property": "receivedAt"}]}, "q"],
+            ["Email/get", {"#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+        ]));
         r["methodResponses"][1][1]["list"].as_array().unwrap_or(&vec![]).iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(query(json!({"text": "DÉJEUNER"})), ["lunch"], "decoded quoted-printable UTF-8, case-insensitive");
@@ -44,12 +35,7 @@ fn email_query_filters_by_text_headers_keywords_and_operators() {
     assert_eq!(query(json!({"text": "eight bob"})), Vec::<String>::new());
     assert_eq!(query(json!({"header": ["Content-Transfer-Encoding"]})), ["lunch"]);
     assert_eq!(query(json!({"header": ["Subject", "REPO"]})), ["report"], "a header value contains the text");
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "filter": {"sender": "x"}}, "q"]]}),
-    );
-    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedFilter");
+    assert_eq!(c.call("Email/query", json!({"filter": {"sender": "x"}}))["type"], "unsupportedFilter");
 }
 
 #[test]
@@ -57,31 +43,21 @@ fn email_query_sorts_by_every_property_and_collapses_threads() {
     let s = Setup::new();
     s.create("sort@example.com", &[]);
     let server = s.start();
-    let mut c = Lmtp::connect(server.lmtp);
     let mails = [
         "From: Zed <zed@example.org>\r\nTo: b@example.com\r\nSubject: Plans\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <a@x>\r\n\r\na\r\n",
         "From: amy@example.org\r\nTo: a@example.com\r\nSubject: Re: Plans\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000\r\nMessage-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <a@x>\r\n\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n",
         "From: Max <max@example.org>\r\nTo: c@example.com\r\nSubject: Another\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\nMessage-ID: <c@x>\r\n\r\nc\r\n",
     ];
     for m in mails {
-        assert!(c.deliver("x@example.org", &["sort@example.com"], m.as_bytes())[0].starts_with("250"));
+        deliver(&server, "sort@example.com", m);
     }
-    let auth = basic("sort@example.com", "secret");
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let session: Value = serde_json::from_slice(&body).unwrap();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
+    let c = Client::login(&server, "sort@example.com");
     // Subjects in the order a query returns them.
     let order = |sort: Value, collapse: bool| -> Vec<String> {
-        let (status, r) = api(
-            server.http,
-            &auth,
-            &json!({"using": using, "methodCalls": [
-                ["Email/query", {"accountId": account, "sort": sort, "collapseThreads": collapse}, "q"],
-                ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
-            ]}),
-        );
-        assert_eq!(status, 200);
+        let r = c.request(json!([
+            ["Email/query", {"sort": sort, "collapseThreads": collapse}, "q"],
+            ["Email/get", {"#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+        ]));
         assert_eq!(r["methodResponses"][0][0], "Email/query", "{r}");
         r["methodResponses"][1][1]["list"].as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap().to_owned()).collect()
     };
@@ -92,12 +68,7 @@ fn email_query_sorts_by_every_property_and_collapses_threads() {
     assert_eq!(order(json!([{"property": "to"}]), false), ["Re: Plans", "Plans", "Another"]);
     assert_eq!(order(json!([{"property": "size", "isAscending": false}]), false)[0], "Re: Plans");
     assert_eq!(order(json!([{"property": "sentAt"}]), true), ["Plans", "Another"], "one per thread");
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/query", {"accountId": account, "sort": [{"property": "x-nope"}]}, "q"]]}),
-    );
-    assert_eq!(r["methodResponses"][0][1]["type"], "unsupportedSort");
+    assert_eq!(c.call("Email/query", json!({"sort": [{"property": "x-nope"}]}))["type"], "unsupportedSort");
 }
 
 #[test]
@@ -105,7 +76,7 @@ fn query_changes_follow_deliveries_keywords_and_expunges() {
     let s = Setup::new();
     s.create("q@example.com", &[]);
     let server = s.start();
-    let c = Client::new(&server, "q@example.com", "secret");
+    let c = Client::login(&server, "q@example.com");
     for i in 0..3 {
         deliver(&server, "q@example.com", &format!("From: a@example.org\r\nSubject: m{i}\r\n\r\nbody {i}\r\n"));
     }

@@ -1,4 +1,4 @@
-//! Email/set: keywords, mailboxIds, destroy, and drafts created from parts.
+//! Email/set: keywords, mailboxIds, destroy, drafts created from parts, and creation ids across calls.
 
 use super::*;
 
@@ -7,48 +7,31 @@ fn email_set_changes_keywords_and_mailboxes_and_destroys() {
     let s = Setup::new();
     s.create("w@example.com", &[]);
     let server = s.start();
-    let auth = basic("w@example.com", "secret");
-    let mut c = Lmtp::connect(server.lmtp);
     for i in 0..2 {
-        assert!(c.deliver("x@example.org", &["w@example.com"], format!("Subject: {i}\r\n\r\n{i}\r\n").as_bytes())[0].starts_with("250"));
+        deliver(&server, "w@example.com", &format!("Subject: {i}\r\n\r\n{i}\r\n"));
     }
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let account =
-        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [
-            ["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"],
-            ["Email/query", {"accountId": account, "sort": [{"property": "receivedAt", "isAscending": true}]}, "q"]
-        ]}),
-    );
+    let c = Client::login(&server, "w@example.com");
+    let r = c.request(json!([
+        ["Mailbox/get", {"properties": ["role"]}, "m"],
+        ["Email/query", {"sort": [{"property": "receivedAt", "isAscending": true}]}, "q"]
+    ]));
     let boxes = r["methodResponses"][0][1]["list"].as_array().unwrap().clone();
     let id_of = |role: &str| boxes.iter().find(|b| b["role"] == role).unwrap()["id"].as_str().unwrap().to_owned();
     let (inbox, archive) = (id_of("inbox"), id_of("archive"));
     let state = r["methodResponses"][0][1]["state"].as_str().unwrap().to_owned();
-    let ids: Vec<String> = r["methodResponses"][1][1]["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let ids = ids(&r["methodResponses"][1][1]["ids"]);
 
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/set", {"accountId": account, "ifInState": "0", "update": {}}, "s"]]}),
-    );
-    assert_eq!(r["methodResponses"][0][1]["type"], "stateMismatch");
+    let r = c.call("Email/set", json!({"ifInState": "0", "update": {}}));
+    assert_eq!(r["type"], "stateMismatch");
 
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [
-            ["Email/set", {"accountId": account, "ifInState": state, "update": {
-                ids[0].clone(): {"keywords/$seen": true, "keywords/$Flagged": true, format!("mailboxIds/{archive}"): true, format!("mailboxIds/{inbox}"): null},
-                "Mdeadbeef": {"keywords/$seen": true}
-            }, "destroy": [ids[1].clone()]}, "s"],
-            ["Email/get", {"accountId": account, "ids": [ids[0].clone(), ids[1].clone()], "properties": ["keywords", "mailboxIds"]}, "g"],
-            ["Email/changes", {"accountId": account, "sinceState": state}, "c"]
-        ]}),
-    );
+    let r = c.request(json!([
+        ["Email/set", {"ifInState": state, "update": {
+            ids[0].clone(): {"keywords/$seen": true, "keywords/$Flagged": true, format!("mailboxIds/{archive}"): true, format!("mailboxIds/{inbox}"): null},
+            "Mdeadbeef": {"keywords/$seen": true}
+        }, "destroy": [ids[1].clone()]}, "s"],
+        ["Email/get", {"ids": [ids[0].clone(), ids[1].clone()], "properties": ["keywords", "mailboxIds"]}, "g"],
+        ["Email/changes", {"sinceState": state}, "c"]
+    ]));
     let set = &r["methodResponses"][0][1];
     assert_eq!(set["updated"], json!({ ids[0].clone(): null }));
     assert_eq!(set["notUpdated"]["Mdeadbeef"]["type"], "notFound");
@@ -61,12 +44,8 @@ fn email_set_changes_keywords_and_mailboxes_and_destroys() {
     let changes = &r["methodResponses"][2][1];
     assert_eq!((changes["updated"].clone(), changes["destroyed"].clone()), (json!([ids[0].clone()]), json!([ids[1].clone()])));
 
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/set", {"accountId": account, "update": {ids[0].clone(): {"mailboxIds": {}}}}, "s"]]}),
-    );
-    assert_eq!(r["methodResponses"][0][1]["notUpdated"][&ids[0]]["type"], "invalidProperties", "no mailbox at all is refused");
+    let r = c.call("Email/set", json!({"update": {ids[0].clone(): {"mailboxIds": {}}}}));
+    assert_eq!(r["notUpdated"][&ids[0]]["type"], "invalidProperties", "no mailbox at all is refused");
     drop(server);
     assert_eq!(s.messages("w@example.com"), 1);
 }
@@ -76,44 +55,46 @@ fn email_set_creates_a_draft_that_reads_back_and_stays_sealed() {
     let s = Setup::new();
     s.create("d@example.com", &[]);
     let server = s.start();
-    let auth = basic("d@example.com", "secret");
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let account =
-        serde_json::from_slice::<Value>(&body).unwrap()["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
-    let using = json!(["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]);
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"]]}),
+    let c = Client::login(&server, "d@example.com");
+    let drafts = c.mailbox("drafts");
+    let set = c.call(
+        "Email/set",
+        json!({"create": {"d": {
+            "mailboxIds": {drafts.clone(): true}, "keywords": {"$draft": true},
+            "from": [{"name": "Dee", "email": "d@example.com"}], "to": [{"email": "x@example.org"}],
+            "subject": "draft dr4canary", "textBody": [{"partId": "t", "type": "text/plain"}],
+            "bodyValues": {"t": {"value": "body dr4canary text"}}
+        }, "bad": {"mailboxIds": {drafts.clone(): true}, "headers": []}}}),
     );
-    let drafts = r["methodResponses"][0][1]["list"].as_array().unwrap().iter().find(|b| b["role"] == "drafts").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [
-            ["Email/set", {"accountId": account, "create": {"d": {
-                "mailboxIds": {drafts.clone(): true}, "keywords": {"$draft": true},
-                "from": [{"name": "Dee", "email": "d@example.com"}], "to": [{"email": "x@example.org"}],
-                "subject": "draft dr4canary", "textBody": [{"partId": "t", "type": "text/plain"}],
-                "bodyValues": {"t": {"value": "body dr4canary text"}}
-            }, "bad": {"mailboxIds": {drafts.clone(): true}, "headers": []}}}, "s"]
-        ]}),
-    );
-    let set = &r["methodResponses"][0][1];
-    let id = set["created"]["d"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(set["notCreated"]["bad"]["type"], "invalidProperties");
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": using, "methodCalls": [["Email/get", {"accountId": account, "ids": [id], "properties": ["subject", "from", "keywords", "mailboxIds"], "fetchTextBodyValues": true}, "g"]]}),
-    );
-    let e = &r["methodResponses"][0][1]["list"][0];
+    let id = set["created"]["d"]["id"].as_str().unwrap_or_else(|| panic!("{set}")).to_owned();
+    assert_eq!(set["notCreated"]["bad"]["type"], "invalidProperties", "{set}");
+    let r =
+        c.call("Email/get", json!({"ids": [id], "properties": ["subject", "from", "keywords", "mailboxIds"], "fetchTextBodyValues": true}));
+    let e = &r["list"][0];
     assert_eq!(e["subject"], "draft dr4canary");
     assert_eq!(e["from"], json!([{"name": "Dee", "email": "d@example.com"}]));
     assert_eq!(e["keywords"], json!({"$draft": true}));
     server.stop();
     assert!(crate::harness::files_containing(&s.data(), b"dr4canary").is_empty(), "the draft is sealed");
+}
+
+#[test]
+fn creation_ids_reach_later_calls_and_email_copy_says_why_not() {
+    let s = Setup::new();
+    s.create("c@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "c@example.com");
+    let drafts = c.mailbox("drafts");
+    let mut body = json!({ "using": USING, "createdIds": {}, "methodCalls": [
+        ["Email/set", { "accountId": c.account, "create": { "d": { "mailboxIds": { drafts.clone(): true }, "subject": "draft", "bodyValues": { "1": { "value": "x" } }, "textBody": [{ "partId": "1" }] } } }, "a"],
+        ["Email/get", { "accountId": c.account, "ids": ["#d"], "properties": ["subject"] }, "b"],
+    ]});
+    let (_, _, resp) = http(c.addr, "POST", "/jmap/api", &[("Authorization", &c.auth)], body.to_string().as_bytes());
+    let r: Value = serde_json::from_slice(&resp).unwrap();
+    let id = r["methodResponses"][0][1]["created"]["d"]["id"].clone();
+    assert_eq!(r["methodResponses"][1][1]["list"][0]["id"], id);
+    assert_eq!(r["createdIds"]["d"], id, "createdIds comes back when the request had it");
+    body["methodCalls"] = json!([["Email/copy", { "accountId": c.account, "fromAccountId": "Aother", "create": {} }, "x"]]);
+    let (_, _, resp) = http(c.addr, "POST", "/jmap/api", &[("Authorization", &c.auth)], body.to_string().as_bytes());
+    assert_eq!(serde_json::from_slice::<Value>(&resp).unwrap()["methodResponses"][0][1]["type"], "fromAccountNotFound");
 }

@@ -7,7 +7,7 @@ fn identities_and_the_vacation_response_are_the_accounts_own() {
     let s = Setup::new();
     s.create("i@example.com", &["--alias", "alias@example.com"]);
     let server = s.start();
-    let c = Client::new(&server, "i@example.com", "secret");
+    let c = Client::login(&server, "i@example.com");
     let list = c.call("Identity/get", json!({ "ids": null }));
     assert_eq!(list["list"][0]["email"], "i@example.com", "the default identity");
     let r = c.call(

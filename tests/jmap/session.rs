@@ -1,4 +1,4 @@
-//! Session discovery (CORS, 401 with a Basic realm), API tokens, and the event-source token a browser uses.
+//! Session discovery: the session object, CORS, 401 with a Basic realm.
 
 use super::*;
 
@@ -63,56 +63,4 @@ fn a_client_discovers_the_session_lists_mailboxes_and_opens_the_inbox() {
     assert_eq!(got[0]["mailboxIds"], json!({ inbox.clone(): true }));
     assert_eq!(got[0]["messageId"], json!(["m2@example.org"]));
     assert_eq!(got[0]["keywords"], json!({}));
-}
-
-#[test]
-fn api_tokens_authenticate_jmap_until_revoked() {
-    let s = Setup::new();
-    s.create("t@example.com", &[]);
-    let server = s.start();
-    let out = s.ok(&["token", "create", "t@example.com", "--label", "phone"], "");
-    let token = out.lines().next().unwrap().to_owned();
-    let id = out.lines().nth(1).unwrap().strip_prefix("id: ").unwrap().split(' ').next().unwrap().to_owned();
-    assert!(s.ok(&["token", "list", "t@example.com"], "").contains(&id));
-    let bearer = format!("Bearer {token}");
-    let (status, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &bearer)], b"");
-    assert_eq!(status, 200);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["username"], "t@example.com");
-    s.ok(&["token", "revoke", "t@example.com", &id], "");
-    let (status, _, _) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &bearer)], b"");
-    assert_eq!(status, 401);
-}
-
-#[test]
-fn a_browser_event_source_authenticates_with_the_session_token_only() {
-    let s = Setup::new();
-    s.create("e@example.com", &[]);
-    s.create("other@example.com", &[]);
-    let server = s.start();
-    let c = Client::new(&server, "e@example.com", "secret");
-    let url = c.session["eventSourceUrl"].as_str().unwrap();
-    let path = &url[url.find("/jmap/").unwrap()..];
-    let path = path.replace("{types}", "*").replace("{closeafter}", "state").replace("{ping}", "0");
-    assert!(path.contains("&token="));
-    // No Authorization header: the token opens the stream.
-    let p = path.clone();
-    let addr = server.http;
-    let reader = std::thread::spawn(move || http(addr, "GET", &p, &[], b""));
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    deliver(&server, "e@example.com", "From: a@example.org\r\nSubject: push\r\n\r\nx\r\n");
-    let (status, _, body) = reader.join().unwrap();
-    assert_eq!(status, 200);
-    assert!(String::from_utf8_lossy(&body).contains(&format!("\"{}\"", c.account)), "a StateChange for this account");
-    // A forged or altered token is refused, and it opens nothing else.
-    let forged = path.replacen("&token=", "&token=0", 1);
-    assert_eq!(http(server.http, "GET", &forged, &[], b"").0, 401);
-    let token = &path[path.find("token=").unwrap() + 6..];
-    assert_eq!(http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &format!("Bearer {token}"))], b"").0, 401);
-    // Another account's token cannot be made from this one.
-    let other = Client::new(&server, "other@example.com", "secret");
-    let other_url = other.session["eventSourceUrl"].as_str().unwrap();
-    let other_token = &other_url[other_url.find("token=").unwrap() + 6..];
-    let mixed = format!("{}{}", &token[..token.find('.').unwrap()], &other_token[other_token.find('.').unwrap()..]);
-    let p = path.replace(token, &mixed);
-    assert_eq!(http(server.http, "GET", &p, &[], b"").0, 401);
 }

@@ -7,25 +7,21 @@ fn search_snippets_mark_matches_in_subject_and_body() {
     let s = Setup::new();
     s.create("snip@example.com", &[]);
     let server = s.start();
-    let mut c = Lmtp::connect(server.lmtp);
     let m = "From: a@example.org\r\nSubject: =?UTF-8?Q?Caf=C3=A9?= budget <draft>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nThe caf=C3=A9 budget for 2025 is attached & final.\r\n";
-    assert!(c.deliver("x@example.org", &["snip@example.com"], m.as_bytes())[0].starts_with("250"));
-    let auth = basic("snip@example.com", "secret");
-    let (_, _, body) = http(server.http, "GET", "/.well-known/jmap", &[("Authorization", &auth)], b"");
-    let session: Value = serde_json::from_slice(&body).unwrap();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap().to_owned();
+    deliver(&server, "snip@example.com", m);
+    deliver(&server, "snip@example.com", "Subject: other\r\n\r\nnothing to see\r\n");
+    let c = Client::login(&server, "snip@example.com");
     let filter = json!({"text": "café"});
-    let (_, r) = api(
-        server.http,
-        &auth,
-        &json!({"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"], "methodCalls": [
-            ["Email/query", {"accountId": account, "filter": filter}, "q"],
-            ["SearchSnippet/get", {"accountId": account, "filter": filter, "#emailIds": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "s"],
-            ["SearchSnippet/get", {"accountId": account, "filter": filter, "emailIds": ["Mffff"]}, "t"]
-        ]}),
-    );
+    let other = c.emails(json!({"subject": "other"}));
+    let r = c.request(json!([
+        ["Email/query", {"filter": filter}, "q"],
+        ["SearchSnippet/get", {"filter": filter, "#emailIds": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "s"],
+        ["SearchSnippet/get", {"filter": filter, "emailIds": ["Mffff"]}, "t"],
+        ["SearchSnippet/get", {"filter": filter, "emailIds": other}, "u"]
+    ]));
     let snippet = &r["methodResponses"][1][1]["list"][0];
     assert_eq!(snippet["subject"], "<mark>Café</mark> budget &lt;draft&gt;", "{r}");
     assert_eq!(snippet["preview"], "The <mark>café</mark> budget for 2025 is attached &amp; final.", "{r}");
     assert_eq!(r["methodResponses"][2][1]["notFound"], json!(["Mffff"]));
+    assert_eq!(r["methodResponses"][3][1]["list"], json!([{ "emailId": other[0], "subject": null, "preview": null }]), "no match: nulls");
 }

@@ -39,8 +39,8 @@ fn a_submission_reaches_the_recipient_through_postfix_and_can_be_undone_while_he
     let server = s.start();
     assert_eq!(server.lmtp, lmtp, "Tresor listens where Postfix delivers");
 
-    let alice = Client::new(&server, "alice@example.com", "secret");
-    let bob = Client::new(&server, "bob@example.com", "secret");
+    let alice = Client::login(&server, "alice@example.com");
+    let bob = Client::login(&server, "bob@example.com");
     let identity = alice.call("Identity/get", json!({ "ids": null }))["list"][0]["id"].as_str().unwrap().to_owned();
     let drafts = first_id(&alice.call("Mailbox/query", json!({ "filter": { "role": "drafts" } })));
     let sent = first_id(&alice.call("Mailbox/query", json!({ "filter": { "role": "sent" } })));

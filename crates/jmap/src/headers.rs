@@ -153,11 +153,21 @@ pub fn parse_value(value: &[u8], form: Form) -> Value {
     let bytes = with_line_end(value);
     match form {
         Form::Raw => raw(value).into(),
-        Form::Text => match MessageStream::new(&bytes).parse_unstructured() {
-            HeaderValue::Text(t) => t.trim().into(),
-            HeaderValue::TextList(l) => l.join(",").trim().into(),
-            _ => "".into(),
-        },
+        // RFC 8621 4.1.2.2: decoded, unfolded, trimmed, then NFC-normalised.
+        Form::Text => {
+            use unicode_normalization::UnicodeNormalization;
+            let text = match MessageStream::new(&bytes).parse_unstructured() {
+                HeaderValue::Text(t) => t.trim().to_owned(),
+                HeaderValue::TextList(l) => l.join(",").trim().to_owned(),
+                _ => String::new(),
+            };
+            // Only leading SP goes; trailing white space stays (the parser
+            // trims it, so it is put back from the raw value).
+            let unfolded = raw(value).replace("\r\n", "").replace('\n', "");
+            let trailing = &unfolded[unfolded.trim_end().len()..];
+            let text = if text.is_empty() { unfolded.trim_start_matches(' ').to_owned() } else { text + trailing };
+            text.nfc().collect::<String>().into()
+        }
         Form::Addresses => match MessageStream::new(&bytes).parse_address() {
             HeaderValue::Address(Address::List(list)) => list.iter().map(address).collect(),
             HeaderValue::Address(Address::Group(groups)) => groups.iter().flat_map(|g| g.addresses.iter().map(address)).collect(),
@@ -221,7 +231,7 @@ X-Custom:  raw\tvalue \r\nReceived: one\r\nReceived: two\r\n\r\nbody";
     #[test]
     fn every_form_reads_the_fields_it_is_allowed_for() {
         assert_eq!(prop("header:X-Custom"), json!("  raw\tvalue "));
-        assert_eq!(prop("header:x-custom:asText"), json!("raw\tvalue"));
+        assert_eq!(prop("header:x-custom:asText"), json!("raw\tvalue "), "trailing white space stays (RFC 8621 4.1.2.2)");
         assert_eq!(prop("header:Subject:asText"), json!("café au lait"));
         assert_eq!(prop("header:From:asAddresses"), json!([{ "name": "Joe Q.", "email": "joe@example.com" }]));
         assert_eq!(

@@ -63,6 +63,8 @@ pub struct Limits {
     pub max_size_request: usize,
     pub max_calls_in_request: usize,
     pub max_objects_in_get: usize,
+    pub max_objects_in_set: usize,
 }
 
-pub const LIMITS: Limits = Limits { max_size_request: 10_000_000, max_calls_in_request: 64, max_objects_in_get: 500 };
+pub const LIMITS: Limits =
+    Limits { max_size_request: 10_000_000, max_calls_in_request: 64, max_objects_in_get: 500, max_objects_in_set: 500 };

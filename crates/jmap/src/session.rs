@@ -27,7 +27,7 @@ pub fn session(record: &AccountRecord, base: &str, policy: &Policy, event_token:
                 "maxConcurrentRequests": 4,
                 "maxCallsInRequest": LIMITS.max_calls_in_request,
                 "maxObjectsInGet": LIMITS.max_objects_in_get,
-                "maxObjectsInSet": 500,
+                "maxObjectsInSet": LIMITS.max_objects_in_set,
                 "collationAlgorithms": ["i;ascii-casemap", "i;octet"],
             },
             MAIL: {},

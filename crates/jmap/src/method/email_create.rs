@@ -329,8 +329,13 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     };
     let (text, html, attachments) = (list("textBody")?, list("htmlBody")?, list("attachments")?);
     let structure = spec.get("bodyStructure").filter(|v| !v.is_null());
-    if structure.is_some() && !(text.is_empty() && html.is_empty() && attachments.is_empty()) {
-        return Err(invalid("bodyStructure", "bodyStructure excludes textBody, htmlBody and attachments"));
+    if structure.is_some() {
+        // bodyStructure excludes the three lists: name each one given.
+        let given: Vec<&str> =
+            ["textBody", "htmlBody", "attachments"].into_iter().filter(|k| spec.get(*k).is_some_and(|v| !v.is_null())).collect();
+        if !given.is_empty() {
+            return Err(json!({ "type": "invalidProperties", "properties": given }));
+        }
     }
     for (k, l, kind) in [("textBody", &text, "text/plain"), ("htmlBody", &html, "text/html")] {
         if l.len() > 1 {

@@ -14,8 +14,67 @@ use tresor_store::{
     mail::{Mailbox, MailboxId, Role},
 };
 
+/// A Mailbox/query filter: conditions, or AND/OR/NOT of filters.
+enum Cond {
+    Is(String, Value),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Vec<Cond>),
+}
+
+impl Cond {
+    fn parse(f: &Map<String, Value>) -> Result<Cond, MethodError> {
+        if let Some(op) = f.get("operator") {
+            let conditions = f
+                .get("conditions")
+                .and_then(Value::as_array)
+                .ok_or_else(|| MethodError::invalid("an operator needs conditions"))?
+                .iter()
+                .map(|c| c.as_object().ok_or_else(|| MethodError::invalid("a filter is an object")).and_then(Cond::parse))
+                .collect::<Result<Vec<_>, _>>()?;
+            return match op.as_str() {
+                Some("AND") => Ok(Cond::And(conditions)),
+                Some("OR") => Ok(Cond::Or(conditions)),
+                Some("NOT") => Ok(Cond::Not(conditions)),
+                _ => Err(MethodError::invalid("operator must be AND, OR or NOT")),
+            };
+        }
+        let mut all = Vec::new();
+        for (k, v) in f {
+            let ok = match k.as_str() {
+                "parentId" => v.is_null() || v.is_string(),
+                "name" => v.is_string(),
+                "role" => v.is_null() || v.is_string(),
+                "hasAnyRole" | "isSubscribed" => v.is_boolean(),
+                _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {k:?}")) }),
+            };
+            if !ok {
+                return Err(MethodError::invalid(format!("bad value for filter {k:?}")));
+            }
+            all.push(Cond::Is(k.clone(), v.clone()));
+        }
+        Ok(Cond::And(all))
+    }
+
+    fn matches(&self, is: &dyn Fn(&str, &Value) -> bool) -> bool {
+        match self {
+            Cond::Is(k, v) => is(k, v),
+            Cond::And(c) => c.iter().all(|c| c.matches(is)),
+            Cond::Or(c) => c.iter().any(|c| c.matches(is)),
+            Cond::Not(c) => !c.iter().any(|c| c.matches(is)),
+        }
+    }
+
+    fn names_parent(&self) -> bool {
+        match self {
+            Cond::Is(k, _) => k == "parentId",
+            Cond::And(c) | Cond::Or(c) | Cond::Not(c) => c.iter().any(Cond::names_parent),
+        }
+    }
+}
+
 struct Query {
-    conditions: Vec<(String, Value)>,
+    conditions: Cond,
     sort: Vec<(String, bool)>,
     sort_as_tree: bool,
     filter_as_tree: bool,
@@ -24,25 +83,8 @@ struct Query {
 impl Query {
     fn parse(args: &Map<String, Value>) -> Result<Query, MethodError> {
         let conditions = match args.get("filter") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Object(f)) => {
-                if f.contains_key("operator") {
-                    return Err(MethodError { kind: "unsupportedFilter", description: Some("Mailbox filters take no operators".into()) });
-                }
-                for (k, v) in f {
-                    let ok = match k.as_str() {
-                        "parentId" => v.is_null() || v.is_string(),
-                        "name" => v.is_string(),
-                        "role" => v.is_null() || v.is_string(),
-                        "hasAnyRole" | "isSubscribed" => v.is_boolean(),
-                        _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {k:?}")) }),
-                    };
-                    if !ok {
-                        return Err(MethodError::invalid(format!("bad value for filter {k:?}")));
-                    }
-                }
-                f.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-            }
+            None | Some(Value::Null) => Cond::And(Vec::new()),
+            Some(Value::Object(f)) => Cond::parse(f)?,
             Some(_) => return Err(MethodError::invalid("filter must be an object")),
         };
         let sort = match args.get("sort") {
@@ -69,7 +111,7 @@ impl Query {
         let parent = |m: &Mailbox| m.name.rsplit_once('/').and_then(|(p, _)| by_name.get(p).copied());
         let leaf = |m: &Mailbox| m.name.rsplit('/').next().unwrap_or(&m.name).to_owned();
         let matches = |m: &Mailbox| {
-            self.conditions.iter().all(|(k, v)| match k.as_str() {
+            self.conditions.matches(&|k: &str, v: &Value| match k {
                 "parentId" => parent(m).map(|p| ids::mailbox(p.id)) == v.as_str().map(str::to_owned),
                 "name" => leaf(m).to_lowercase().contains(&v.as_str().unwrap_or_default().to_lowercase()),
                 "role" => m.role.map(Role::name) == v.as_str(),
@@ -172,7 +214,7 @@ pub fn query_changes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, 
         }
     }
     // A rename moves a whole subtree (children's parentId and tree order).
-    if !touched.is_empty() && (query.sort_as_tree || query.filter_as_tree || query.conditions.iter().any(|(k, _)| k == "parentId")) {
+    if !touched.is_empty() && (query.sort_as_tree || query.filter_as_tree || query.conditions.names_parent()) {
         touched.extend(ctx.account.mailboxes()?.iter().map(|m| m.id));
     }
     let results = query.results(ctx)?;

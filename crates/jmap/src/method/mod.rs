@@ -229,6 +229,13 @@ pub fn set_error(kind: &str, description: impl Into<String>) -> Value {
 /// The state before a /set or /import, after checking `ifInState` and that
 /// the account may be written (a terminating account is read-only).
 pub fn writable_state(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<String, MethodError> {
+    // maxObjectsInSet (RFC 8620 5.3), as the session advertises it.
+    let objects: usize =
+        ["create", "update", "emails"].iter().filter_map(|k| args.get(*k).and_then(Value::as_object)).map(Map::len).sum::<usize>()
+            + args.get("destroy").and_then(Value::as_array).map_or(0, Vec::len);
+    if objects > crate::LIMITS.max_objects_in_set {
+        return Err(MethodError::new("requestTooLarge"));
+    }
     let old_state = state(ctx);
     if let Some(expected) = args.get("ifInState").and_then(Value::as_str)
         && expected != old_state

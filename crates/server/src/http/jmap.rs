@@ -347,6 +347,11 @@ async fn ws_session(
                             Err(_) => return,
                         }
                     }
+                    Err(_) => {
+                        let mut b = tresor_jmap::Problem::NotJson.body();
+                        b["@type"] = "RequestError".into();
+                        b
+                    }
                     _ => {
                         let mut b = tresor_jmap::Problem::NotRequest("expected Request, WebSocketPushEnable or WebSocketPushDisable".into()).body();
                         b["@type"] = "RequestError".into();
