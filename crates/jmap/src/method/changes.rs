@@ -138,7 +138,8 @@ pub fn mailboxes(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, Meth
     let ephemeral: BTreeSet<_> = created.intersection(&destroyed).copied().collect();
     created.retain(|m| !ephemeral.contains(m));
     destroyed.retain(|m| !ephemeral.contains(m));
-    let only_counts = updated.is_empty() && counts_only.iter().all(|m| !created.contains(m));
+    // RFC 8621 2.2: only when nothing but counts changed in the whole window.
+    let only_counts = updated.is_empty() && created.is_empty() && destroyed.is_empty();
     updated.extend(counts_only);
     updated.retain(|m| !created.contains(m) && !destroyed.contains(m) && !ephemeral.contains(m));
     let list = |s: &BTreeSet<tresor_store::mail::MailboxId>| s.iter().map(|m| ids::mailbox(*m)).collect::<Vec<_>>();

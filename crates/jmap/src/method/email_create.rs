@@ -390,8 +390,18 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
 
     // Header fields.
     let mut b = MessageBuilder::new();
-    let mut has_id = spec.keys().any(|k| k == "messageId" || k.to_ascii_lowercase().starts_with("header:message-id"));
-    let has_date = spec.keys().any(|k| k == "sentAt" || k.to_ascii_lowercase().starts_with("header:date"));
+    // A single-part body's header fields become the message's own, so a
+    // Message-ID or Date given on a part counts too.
+    fn names(v: &Value, prefix: &str) -> bool {
+        match v {
+            Value::Object(o) => o.iter().any(|(k, v)| k.to_ascii_lowercase().starts_with(prefix) || names(v, prefix)),
+            Value::Array(a) => a.iter().any(|v| names(v, prefix)),
+            _ => false,
+        }
+    }
+    let whole = Value::Object(spec.clone());
+    let mut has_id = spec.contains_key("messageId") || names(&whole, "header:message-id");
+    let has_date = spec.contains_key("sentAt") || names(&whole, "header:date");
     for (p, _) in CONVENIENCE {
         let Some(v) = spec.get(*p).filter(|v| !v.is_null()) else { continue };
         b = match *p {

@@ -203,8 +203,8 @@ impl Content<'_> {
                 "cid" => p.id.as_deref().map(|c| c.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into(),
                 "language" => (!p.language.is_empty()).then(|| p.language.clone()).into(),
                 "location" => p.location.clone().into(),
-                // A leaf has none; asked for explicitly, that is null.
-                "subParts" if !multipart => Value::Null,
+                // A leaf has none; asked for explicitly, that is an empty list.
+                "subParts" if !multipart => json!([]),
                 "subParts" => continue,
                 other => match HeaderProperty::parse(other) {
                     Some(h) => h.value(self.header_block(p)),

@@ -2,7 +2,7 @@
 //! mailboxes, parsed once like a delivery, through the same append path; the
 //! upload is deleted once the message exists.
 
-use super::{account_id, set_error, state};
+use super::{account_id, invalid_property, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
@@ -30,7 +30,7 @@ pub fn import(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodE
     }
     let obj_or_null = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
     Ok(
-        json!({ "accountId": account_id, "oldState": old_state, "newState": state(ctx), "created": obj_or_null(created), "notCreated": obj_or_null(not_created) }),
+        json!({ "accountId": account_id, "oldState": old_state, "newState": state(ctx), "created": obj_or_null(created), "notCreated": Value::Object(not_created) }),
     )
 }
 
@@ -40,28 +40,28 @@ fn one(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
         StoreError::OverQuota(_) => set_error("overQuota", "the account is over quota"),
         e => set_error("serverFail", e.to_string()),
     };
-    let blob_id = spec.get("blobId").and_then(Value::as_str).ok_or_else(|| set_error("invalidProperties", "blobId is required"))?;
+    let blob_id = spec.get("blobId").and_then(Value::as_str).ok_or_else(|| invalid_property("blobId"))?;
     let upload = ids::parse_upload(blob_id).ok_or_else(|| set_error("blobNotFound", "no such uploaded blob"))?;
     let raw = ctx.account.read_upload(upload).map_err(fail)?.ok_or_else(|| set_error("blobNotFound", "no such uploaded blob"))?;
     let mailboxes: Vec<MailboxId> = spec
         .get("mailboxIds")
         .and_then(Value::as_object)
-        .ok_or_else(|| set_error("invalidProperties", "mailboxIds is required"))?
+        .ok_or_else(|| invalid_property("mailboxIds"))?
         .keys()
-        .map(|m| ids::parse_mailbox(m).ok_or_else(|| set_error("invalidProperties", "mailboxIds: no such mailbox")))
+        .map(|m| ids::parse_mailbox(m).ok_or_else(|| invalid_property("mailboxIds")))
         .collect::<Result<_, _>>()?;
     let Some((&first, rest)) = mailboxes.split_first() else {
-        return Err(set_error("invalidProperties", "an email must be in at least one mailbox"));
+        return Err(invalid_property("mailboxIds"));
     };
     for m in &mailboxes {
         if ctx.account.mailbox(*m).map_err(fail)?.is_none() {
-            return Err(set_error("invalidProperties", "mailboxIds: no such mailbox"));
+            return Err(invalid_property("mailboxIds"));
         }
     }
     let keywords: Vec<String> =
         spec.get("keywords").and_then(Value::as_object).map(|k| k.keys().map(|k| k.to_ascii_lowercase()).collect()).unwrap_or_default();
     let received_at = match spec.get("receivedAt").and_then(Value::as_str) {
-        Some(d) => super::filter::parse_utc(d).ok_or_else(|| set_error("invalidProperties", "receivedAt is not a UTCDate"))?,
+        Some(d) => super::filter::parse_utc(d).ok_or_else(|| invalid_property("receivedAt"))?,
         None => tresor_types::time::now(),
     };
     let summary = tresor_message::parse(&raw);

@@ -80,7 +80,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                 "unreadThreads" => counts.map(|c| c.3).into(),
                 "isSubscribed" => m.subscribed.into(),
                 "retentionDays" => m.retention_days.into(),
-                "myRights" => rights(!read_only, m.role == Some(Role::Inbox)),
+                "myRights" => rights(!read_only, m.role),
                 _ => continue,
             };
             obj.insert(p.clone(), v);
@@ -103,13 +103,13 @@ fn counts(ctx: &Ctx<'_>, m: &Mailbox) -> Result<(u64, u64, u64, u64), MethodErro
     Ok((c.total, c.unread, c.threads, c.unread_threads))
 }
 
-/// A mailbox's myRights: everything when the account is writable (an inbox
-/// cannot be renamed or deleted), read-only otherwise.
-pub fn rights(writable: bool, inbox: bool) -> Value {
+/// A mailbox's myRights: everything when the account is writable, read-only
+/// otherwise; a mailbox with a role cannot be deleted, the inbox not renamed.
+pub fn rights(writable: bool, role: Option<Role>) -> Value {
     let w = writable;
     json!({
         "mayReadItems": true, "mayAddItems": w, "mayRemoveItems": w, "maySetSeen": w, "maySetKeywords": w,
-        "mayCreateChild": w, "mayRename": w && !inbox, "mayDelete": w && !inbox, "maySubmit": w, "mayAdmin": false,
+        "mayCreateChild": w, "mayRename": w && role != Some(Role::Inbox), "mayDelete": w && role.is_none(), "maySubmit": w, "mayAdmin": false,
     })
 }
 
@@ -123,7 +123,7 @@ pub fn property(ctx: &Ctx<'_>, m: &Mailbox, name: &str) -> Result<Value, MethodE
         "unreadEmails" => c.1.into(),
         "totalThreads" => c.2.into(),
         "unreadThreads" => c.3.into(),
-        "myRights" => rights(ctx.account.policy().state == AccountState::Active, m.role == Some(Role::Inbox)),
+        "myRights" => rights(ctx.account.policy().state == AccountState::Active, m.role),
         _ => Value::Null,
     })
 }

@@ -188,7 +188,10 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         None if position < 0 => total.saturating_sub(position.unsigned_abs() as usize),
         None => (position as usize).min(total),
     };
-    let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |l| l as usize);
+    let limit = match args.get("limit") {
+        None | Some(Value::Null) => usize::MAX,
+        Some(v) => v.as_u64().ok_or_else(|| MethodError::invalid("limit must be a non-negative integer"))? as usize,
+    };
     let mut out = json!({
         "accountId": account_id,
         "queryState": query_state,

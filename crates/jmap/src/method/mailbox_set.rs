@@ -135,7 +135,7 @@ fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, no
     for (key, value) in props {
         let fresh = match key.as_str() {
             "totalEmails" | "unreadEmails" | "totalThreads" | "unreadThreads" => value.as_u64() == Some(0),
-            "myRights" => *value == super::mailbox::rights(true, false),
+            "myRights" => *value == super::mailbox::rights(true, None),
             "id" => false,
             "name" | "parentId" | "isSubscribed" | "sortOrder" | "role" => true,
             "retentionDays" => ctx.uses(crate::RETENTION),

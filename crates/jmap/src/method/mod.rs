@@ -215,6 +215,11 @@ pub fn set_response(
 }
 
 /// A SetError object (RFC 8620 section 5.3).
+/// `invalidProperties` naming the offending property (RFC 8620 5.3).
+pub fn invalid_property(property: &str) -> Value {
+    serde_json::json!({ "type": "invalidProperties", "properties": [property] })
+}
+
 /// The description (optional in the RFC) goes only with `serverFail`: strict
 /// clients (Fastmail's test suite among them) accept no other keys, and the
 /// type and `properties` already say what was wrong.
