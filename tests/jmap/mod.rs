@@ -134,6 +134,13 @@ impl Client {
         r["methodResponses"][0][1].clone()
     }
 
+    /// The error object one call is answered with (it must be an error).
+    pub fn call_error(&self, name: &str, args: Value) -> Value {
+        let r = self.request(json!([[name, args, "c"]]));
+        assert_eq!(r["methodResponses"][0][0], "error", "{r}");
+        r["methodResponses"][0][1].clone()
+    }
+
     /// The ids an Email/query with this filter finds, by arrival.
     pub fn emails(&self, filter: Value) -> Vec<String> {
         ids(&self.call("Email/query", json!({ "filter": filter, "sort": [{ "property": "receivedAt" }] }))["ids"])

@@ -51,3 +51,12 @@ pub fn download(account: &Account, blob_id: &str) -> Option<Vec<u8>> {
     }
     account.read_blob(ids::parse_blob(blob_id)?).ok()
 }
+
+/// Whether `blob_id` has the form of one of our blob ids (it may still not
+/// exist): a malformed one is an invalid property, not a missing blob.
+pub fn is_well_formed(blob_id: &str) -> bool {
+    blob_id.len() <= MAX_ID
+        && (ids::parse_upload(blob_id).is_some()
+            || ids::parse_blob(blob_id).is_some()
+            || blob_id.strip_prefix('P').or_else(|| blob_id.strip_prefix('Q')).is_some_and(|rest| rest.contains('-')))
+}

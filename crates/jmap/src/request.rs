@@ -41,21 +41,37 @@ impl Problem {
 pub struct MethodError {
     pub kind: &'static str,
     pub description: Option<String>,
+    /// For `invalidArguments`: the argument at fault. Sent as `arguments`
+    /// (Cyrus's and Fastmail's shape, which clients and Fastmail's test
+    /// suite read) in place of the description.
+    pub argument: Option<&'static str>,
 }
 
 impl MethodError {
     pub fn new(kind: &'static str) -> Self {
-        MethodError { kind, description: None }
+        MethodError { kind, description: None, argument: None }
     }
 
     pub fn invalid(why: impl Into<String>) -> Self {
-        MethodError { kind: "invalidArguments", description: Some(why.into()) }
+        MethodError { kind: "invalidArguments", description: Some(why.into()), argument: None }
+    }
+
+    /// An error of `kind` with a description.
+    pub fn described(kind: &'static str, why: impl Into<String>) -> Self {
+        MethodError { kind, description: Some(why.into()), argument: None }
+    }
+
+    /// `invalidArguments` naming the argument at fault.
+    pub fn bad_argument(name: &'static str, why: impl Into<String>) -> Self {
+        MethodError { kind: "invalidArguments", description: Some(why.into()), argument: Some(name) }
     }
 
     fn to_json(&self) -> Value {
         let mut v = json!({ "type": self.kind });
-        if let Some(d) = &self.description {
-            v["description"] = d.clone().into();
+        match (self.argument, &self.description) {
+            (Some(a), _) => v["arguments"] = json!([a]),
+            (None, Some(d)) => v["description"] = d.clone().into(),
+            (None, None) => {}
         }
         v
     }
@@ -63,7 +79,7 @@ impl MethodError {
 
 impl From<tresor_store::Error> for MethodError {
     fn from(e: tresor_store::Error) -> Self {
-        MethodError { kind: "serverFail", description: Some(e.to_string()) }
+        MethodError { kind: "serverFail", description: Some(e.to_string()), argument: None }
     }
 }
 
@@ -193,7 +209,7 @@ fn resolve(args: Map<String, Value>, done: &[Value]) -> Result<Map<String, Value
             out.insert(key, value);
             continue;
         };
-        let bad = || MethodError { kind: "invalidResultReference", description: Some(format!("#{plain}")) };
+        let bad = || MethodError::described("invalidResultReference", format!("#{plain}"));
         let r = value.as_object().ok_or_else(bad)?;
         let (Some(of), Some(name), Some(path)) =
             (r.get("resultOf").and_then(Value::as_str), r.get("name").and_then(Value::as_str), r.get("path").and_then(Value::as_str))

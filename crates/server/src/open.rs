@@ -34,6 +34,7 @@ pub fn store(config: &Config) -> Result<Store> {
     let store_config = StoreConfig {
         accounts_per_shard: config.storage.accounts_per_shard,
         default_quota: config.default_quota,
+        default_mailboxes: config.default_mailboxes.clone(),
         ..StoreConfig::default()
     };
     Store::open(Arc::new(engine), master, store_config).map_err(|e| match e {

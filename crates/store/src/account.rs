@@ -106,11 +106,29 @@ pub struct WriteTxn<'a> {
 }
 
 impl Account {
-    pub(crate) fn initialize(id: AccountId, key: &DataKey, db: &dyn Db, guard: &Guard, now: UnixTime) -> Result<()> {
+    pub(crate) fn initialize(
+        id: AccountId,
+        key: &DataKey,
+        db: &dyn Db,
+        guard: &Guard,
+        now: UnixTime,
+        roles: &[crate::mail::Role],
+    ) -> Result<()> {
         let ks = id.keyspace();
-        let mut counters = Counters { next_mailbox: 1, next_email: 1, next_thread: 1, next_blob: 1, ..Counters::default() };
+        // Ids start at random points, so one account's ids are (almost
+        // surely) none of another's: a client mixing up accounts gets
+        // notFound, and an id says nothing about how much mail an account
+        // ever had. INBOX alone is always `B1`.
+        let start = |bits: u32| rand::Rng::gen_range(&mut rand::thread_rng(), 1u64 << (bits - 4)..1u64 << bits);
+        let mut counters = Counters {
+            next_mailbox: start(24) as u32,
+            next_email: start(36),
+            next_thread: start(36),
+            next_blob: start(36),
+            ..Counters::default()
+        };
         let mut b = Batch::new();
-        crate::mail::mailbox::create_defaults(key, &ks, &mut counters, &mut b, now);
+        crate::mail::mailbox::create_defaults(key, &ks, &mut counters, &mut b, now, roles);
         let k = [keys::ACC_STATE];
         b.put(&ks, k.to_vec(), sealed::seal(key, &ks, &k, &counters));
         guard.write(db, b)

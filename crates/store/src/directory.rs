@@ -156,7 +156,7 @@ impl Store {
         keyring::put_account_key(&*self.engine.keyring(), &self.master, &self.guard, AccountId(id), &key)?;
         let db = self.engine.shard(shard)?;
         db.create_keyspace(&AccountId(id).keyspace()).inspect_err(|_| self.guard.poison())?;
-        Account::initialize(AccountId(id), &key, &*db, &self.guard, new.now)?;
+        Account::initialize(AccountId(id), &key, &*db, &self.guard, new.now, &self.config.default_mailboxes)?;
 
         let record = AccountRecord {
             id,

@@ -28,6 +28,8 @@ pub struct StoreConfig {
     pub default_quota: Quota,
     /// Unlocked account keys kept in memory when idle.
     pub key_cache: usize,
+    /// The mailboxes a new account gets besides INBOX, by role.
+    pub default_mailboxes: Vec<crate::mail::Role>,
 }
 
 impl Default for StoreConfig {
@@ -37,6 +39,7 @@ impl Default for StoreConfig {
             password_cost: password::Cost::default(),
             default_quota: Quota::default(),
             key_cache: 10_000,
+            default_mailboxes: crate::mail::Role::DEFAULTS.iter().map(|(r, _)| *r).filter(|r| *r != crate::mail::Role::Inbox).collect(),
         }
     }
 }

@@ -637,3 +637,66 @@ fn api_tokens_open_their_account_until_revoked_or_purged() {
     assert!(store.authenticate_token(&token).unwrap().is_none(), "a purge takes the tokens too");
     assert_eq!(tresor_kv::collect(&*engine.main(), tresor_kv::DIRECTORY, b"T", b"U").unwrap().len(), 0);
 }
+
+#[test]
+fn new_accounts_get_the_configured_mailboxes_and_one_mailbox_per_role() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine, master(), StoreConfig { default_mailboxes: vec![], ..config() }).unwrap();
+    let a = store.account(create(&store, "bare@example.com", &[]).account_id()).unwrap();
+    let names: Vec<_> = a.mailboxes().unwrap().into_iter().map(|m| (m.name, m.role)).collect();
+    assert_eq!(names, vec![("INBOX".to_owned(), Some(Role::Inbox))], "INBOX alone");
+    // Clients create the role mailboxes they need, one per role.
+    let sent = a.create_mailbox("Sent Items", Some(Role::Sent), NOW).unwrap();
+    assert!(matches!(a.create_mailbox("Sent 2", Some(Role::Sent), NOW), Err(Error::Invalid { what: "role", .. })));
+    assert!(matches!(a.create_mailbox("Inbox 2", Some(Role::Inbox), NOW), Err(Error::Invalid { what: "role", .. })));
+    let patch = |role| tresor_store::mail::MailboxPatch { role: Some(role), ..Default::default() };
+    assert!(matches!(a.update_mailbox(MailboxId::INBOX, patch(None)), Err(Error::Invalid { what: "role", .. })), "INBOX keeps its role");
+    a.update_mailbox(sent.id, patch(None)).unwrap();
+    a.update_mailbox(sent.id, patch(Some(Role::Sent))).unwrap();
+    assert_eq!(a.mailbox_by_role(Role::Sent).unwrap().unwrap().id, sent.id);
+
+    let store =
+        Store::open(Arc::new(MemoryEngine::default()), master(), StoreConfig { default_mailboxes: vec![Role::Trash], ..config() }).unwrap();
+    let a = store.account(create(&store, "trash@example.com", &[]).account_id()).unwrap();
+    let roles: Vec<_> = a.mailboxes().unwrap().into_iter().map(|m| m.role).collect();
+    assert_eq!(roles, vec![Some(Role::Inbox), Some(Role::Trash)]);
+}
+
+#[test]
+fn ids_of_two_accounts_do_not_meet() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine, master(), config()).unwrap();
+    let raw = b"Subject: same\r\nMessage-ID: <same@x>\r\n\r\nsame\r\n";
+    let mut seen = Vec::new();
+    for login in ["one@example.com", "two@example.com", "three@example.com"] {
+        let id = create(&store, login, &[]).account_id();
+        let appended = deliver(&store, login, raw).unwrap();
+        let a = store.account(id).unwrap();
+        let meta = a.email_meta(appended.email).unwrap().unwrap();
+        let drafts = a.mailbox_by_role(Role::Drafts).unwrap().unwrap().id;
+        seen.push((appended.email, meta.thread, meta.blob, drafts));
+        assert_eq!(a.mailbox_by_name("INBOX").unwrap().unwrap().id, MailboxId::INBOX, "INBOX is always the same");
+    }
+    for (i, x) in seen.iter().enumerate() {
+        for y in &seen[i + 1..] {
+            assert!(x.0 != y.0 && x.1 != y.1 && x.2 != y.2 && x.3 != y.3, "{x:?} vs {y:?}");
+        }
+    }
+}
+
+#[test]
+fn uploads_leave_a_day_after_upload_or_an_hour_after_use() {
+    let engine = Arc::new(MemoryEngine::default());
+    let store = Store::open(engine, master(), config()).unwrap();
+    let a = store.account(create(&store, "up@example.com", &[]).account_id()).unwrap();
+    let unused = a.put_upload(b"never used", NOW).unwrap();
+    let used = a.put_upload(b"imported", NOW).unwrap();
+    a.upload_used(used, NOW + 600).unwrap();
+    assert_eq!(a.expire_uploads(NOW + 600 + 3_599).unwrap(), 0, "kept an hour after use");
+    assert_eq!(a.expire_uploads(NOW + 600 + 3_601).unwrap(), 1);
+    assert_eq!(a.read_upload(used).unwrap(), None);
+    assert_eq!(a.read_upload(unused).unwrap().as_deref(), Some(&b"never used"[..]));
+    a.upload_used(unused, NOW + 86_000).unwrap();
+    assert_eq!(a.expire_uploads(NOW + 86_401).unwrap(), 1, "a use late in the day does not extend it");
+    assert_eq!(a.read_upload(unused).unwrap(), None);
+}

@@ -75,15 +75,15 @@ fn one_upload(ctx: &Ctx<'_>, spec: &Value, made: &[(String, String)]) -> Result<
 
 pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
-    let wanted = super::ids_arg(args)?.ok_or_else(|| MethodError::invalid("ids is required for blobs"))?;
+    let wanted = super::ids_arg(args)?.ok_or_else(|| MethodError::bad_argument("ids", "ids is required for blobs"))?;
     let properties: Vec<String> = match args.get("properties") {
         None | Some(Value::Null) => vec!["data".into(), "size".into()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-        Some(_) => return Err(MethodError::invalid("properties must be an array")),
+        Some(_) => return Err(MethodError::bad_argument("properties", "properties must be an array")),
     };
     for p in &properties {
         if !matches!(p.as_str(), "data" | "data:asText" | "data:asBase64" | "size" | "digest:sha" | "digest:sha-256") {
-            return Err(MethodError::invalid(format!("unknown property {p}")));
+            return Err(MethodError::bad_argument("properties", format!("unknown property {p}")));
         }
     }
     let offset = args.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -139,13 +139,13 @@ pub fn lookup(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodE
     let types: Vec<String> = args
         .get("typeNames")
         .and_then(Value::as_array)
-        .ok_or_else(|| MethodError::invalid("typeNames is required"))?
+        .ok_or_else(|| MethodError::bad_argument("typeNames", "typeNames is required"))?
         .iter()
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect();
     if let Some(t) = types.iter().find(|t| !matches!(t.as_str(), "Email" | "Mailbox" | "Thread")) {
-        return Err(MethodError { kind: "unknownDataType", description: Some(format!("{t}")) });
+        return Err(MethodError::described("unknownDataType", format!("{t}")));
     }
     let wanted = super::ids_arg(args)?.unwrap_or_default();
     let mut by_blob: Option<std::collections::HashMap<u64, Vec<tresor_store::mail::EmailId>>> = None;

@@ -24,7 +24,7 @@ fn window<K: Ord + Clone>(
         None | Some(Value::Null) => usize::MAX,
         Some(v) => match v.as_u64() {
             Some(n) if n > 0 => n as usize,
-            _ => return Err(MethodError::invalid("maxChanges must be a positive integer")),
+            _ => return Err(MethodError::bad_argument("maxChanges", "maxChanges must be a positive integer")),
         },
     };
     let all = ctx.account.changes_since(since)?;

@@ -51,7 +51,7 @@ impl Query {
         let mailboxes = match scope {
             Some(m) => {
                 if ctx.account.mailbox(m)?.is_none() {
-                    return Err(MethodError::invalid("inMailbox: no such mailbox"));
+                    return Err(MethodError::bad_argument("filter", "inMailbox: no such mailbox"));
                 }
                 vec![m]
             }
@@ -88,38 +88,17 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
     let query_state = state(ctx);
     let query = Query::parse(args)?;
     let found = ctx.account.cached_query(&query_key(args), || query.results(ctx))?;
-    let total = found.len();
-    let position = args.get("position").and_then(Value::as_i64).unwrap_or(0);
-    let start = match args.get("anchor") {
-        None | Some(Value::Null) => {
-            if position < 0 {
-                total.saturating_sub(position.unsigned_abs() as usize)
-            } else {
-                (position as usize).min(total)
-            }
-        }
-        Some(anchor) => {
-            let anchor = anchor.as_str().ok_or_else(|| MethodError::invalid("anchor must be an id"))?;
-            let at = found.iter().position(|id| ids::email(*id) == anchor).ok_or_else(|| MethodError::new("anchorNotFound"))?;
-            let offset = args.get("anchorOffset").and_then(Value::as_i64).unwrap_or(0);
-            (at as i64 + offset).clamp(0, total as i64) as usize
-        }
-    };
-    let limit = match args.get("limit") {
-        None | Some(Value::Null) => usize::MAX,
-        Some(v) => v.as_u64().ok_or_else(|| MethodError::invalid("limit must be a non-negative integer"))? as usize,
-    };
-    let page: Vec<String> = found[start..].iter().take(limit).map(|id| ids::email(*id)).collect();
+    let window = super::Window::of(args, &found, |id, anchor| ids::email(*id) == anchor)?;
     let mut out = json!({
         "accountId": account_id,
         "queryState": query_state,
         "canCalculateChanges": true,
-        "position": start,
-        "ids": page,
+        "position": window.position,
+        "ids": window.ids(&found, |id| ids::email(*id)),
     });
     // Always known here, so always given (the RFC requires it only when asked).
-    out["total"] = total.into();
-    if limit != usize::MAX {
+    out["total"] = found.len().into();
+    if let Some(limit) = window.limit {
         out["limit"] = limit.into();
     }
     Ok(out)
@@ -232,9 +211,9 @@ pub fn parse(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
     let blob_ids: Vec<String> = match args.get("blobIds") {
         Some(Value::Array(a)) => a
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| MethodError::invalid("blobIds must be strings")))
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| MethodError::bad_argument("blobIds", "blobIds must be strings")))
             .collect::<Result<_, _>>()?,
-        _ => return Err(MethodError::invalid("blobIds must be an array")),
+        _ => return Err(MethodError::bad_argument("blobIds", "blobIds must be an array")),
     };
     if blob_ids.len() > crate::LIMITS.max_objects_in_get {
         return Err(MethodError::new("requestTooLarge"));

@@ -390,24 +390,11 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
 
     // Header fields.
     let mut b = MessageBuilder::new();
-    // A single-part body's header fields become the message's own, so a
-    // Message-ID or Date given on a part counts too.
-    fn names(v: &Value, prefix: &str) -> bool {
-        match v {
-            Value::Object(o) => o.iter().any(|(k, v)| k.to_ascii_lowercase().starts_with(prefix) || names(v, prefix)),
-            Value::Array(a) => a.iter().any(|v| names(v, prefix)),
-            _ => false,
-        }
-    }
-    let whole = Value::Object(spec.clone());
-    let mut has_id = spec.contains_key("messageId") || names(&whole, "header:message-id");
-    let has_date = spec.contains_key("sentAt") || names(&whole, "header:date");
     for (p, _) in CONVENIENCE {
         let Some(v) = spec.get(*p).filter(|v| !v.is_null()) else { continue };
         b = match *p {
             "messageId" => {
                 let list = message_ids(p, v)?;
-                has_id = !list.is_empty();
                 match list.first() {
                     Some(id) => b.message_id(MessageId::new(id.clone())),
                     None => b,
@@ -435,28 +422,45 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     for (name, value) in header_properties(spec, true)? {
         b = b.header(name, value);
     }
-    if !has_id {
-        b = b.message_id(MessageId::new(format!("{:032x}@tresor", rand::random::<u128>())));
-    }
-    if !has_date {
-        b = b.date(Date::new(tresor_types::time::now()));
-    }
     b = match body {
-        Some(body) => b.body(body),
+        Some(mut body) => {
+            // A single part's own header fields (all but Content-*) are the
+            // message's: one header block, so a Message-ID or Date given on
+            // the part is the message's own.
+            if !matches!(body.contents, BodyPart::Multipart(_)) {
+                let (own, content) =
+                    std::mem::take(&mut body.headers).into_iter().partition(|(n, _)| !n.to_ascii_lowercase().starts_with("content-"));
+                body.headers = content;
+                b.headers.extend::<Vec<_>>(own);
+            }
+            b.body(body)
+        }
         None => b.text_body(""),
     };
+    // mail-builder looks for these spellings only, and makes a Message-ID
+    // naming this host when it finds none: ours names no host.
+    for (name, _) in &mut b.headers {
+        if let Some(canonical) = ["Message-ID", "Date", "MIME-Version"].into_iter().find(|c| name.eq_ignore_ascii_case(c)) {
+            *name = canonical.into();
+        }
+    }
+    if !b.headers.iter().any(|(n, _)| n == "Message-ID") {
+        b = b.message_id(MessageId::new(format!("{:032x}@tresor", rand::random::<u128>())));
+    }
+    if !b.headers.iter().any(|(n, _)| n == "Date") {
+        b = b.date(Date::new(tresor_types::time::now()));
+    }
     let raw = b.write_to_vec().map_err(|e| set_error("serverFail", e.to_string()))?;
 
     let now = tresor_types::time::now();
-    let received_at = match spec.get("receivedAt").and_then(Value::as_str) {
-        Some(d) => parse_date(d).ok_or_else(|| invalid("receivedAt", "receivedAt is a UTCDate"))?,
-        None => now,
+    let received_at = match spec.get("receivedAt") {
+        None | Some(Value::Null) => now,
+        Some(d) => d.as_str().and_then(parse_date).ok_or_else(|| invalid("receivedAt", "receivedAt is a UTCDate"))?,
     };
-    let keywords: Vec<String> = spec
-        .get("keywords")
-        .and_then(Value::as_object)
-        .map(|k| k.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.to_ascii_lowercase()).collect())
-        .unwrap_or_default();
+    let keywords = match spec.get("keywords") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(k) => super::keywords(k).ok_or_else(|| invalid("keywords", "keywords map keywords to true"))?,
+    };
     let summary = tresor_message::parse(&raw);
     let appended = ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }).map_err(fail)?;
     for m in rest {

@@ -75,15 +75,15 @@ pub fn check_properties(requested: Option<&Value>, storage: &[&str], default: &[
         Some(Value::Array(a)) => a
             .iter()
             .map(|p| {
-                let p = p.as_str().ok_or_else(|| MethodError::invalid("properties must be strings"))?;
+                let p = p.as_str().ok_or_else(|| MethodError::bad_argument("properties", "properties must be strings"))?;
                 if storage.contains(&p) || CONTENT.contains(&p) || HeaderProperty::parse(p).is_some() {
                     Ok(p.to_owned())
                 } else {
-                    Err(MethodError::invalid(format!("unknown or unsupported property {p:?}")))
+                    Err(MethodError::bad_argument("properties", format!("unknown or unsupported property {p:?}")))
                 }
             })
             .collect(),
-        _ => Err(MethodError::invalid("properties must be null or an array")),
+        _ => Err(MethodError::bad_argument("properties", "properties must be null or an array")),
     }
 }
 
@@ -104,10 +104,10 @@ impl BodyOptions {
                 .iter()
                 .map(|p| match p.as_str() {
                     Some(p) if BODY_PROPERTIES.contains(&p) || HeaderProperty::parse(p).is_some() => Ok(p.to_owned()),
-                    _ => Err(MethodError::invalid(format!("unknown body property {p}"))),
+                    _ => Err(MethodError::bad_argument("bodyProperties", format!("unknown body property {p}"))),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(MethodError::invalid("bodyProperties must be null or an array")),
+            Some(_) => return Err(MethodError::bad_argument("bodyProperties", "bodyProperties must be null or an array")),
         };
         let flag = |name: &str| args.get(name).and_then(Value::as_bool).unwrap_or(false);
         Ok(BodyOptions {
@@ -115,12 +115,15 @@ impl BodyOptions {
             text: flag("fetchTextBodyValues"),
             html: flag("fetchHTMLBodyValues"),
             all: flag("fetchAllBodyValues"),
+            // An UnsignedInt, not nullable (RFC 8621 4.2); an explicit 0 is
+            // refused as Cyrus does, since a client sending it means a limit.
             max_bytes: match args.get("maxBodyValueBytes") {
-                None | Some(Value::Null) => usize::MAX,
-                Some(v) => {
-                    v.as_u64().filter(|n| *n > 0).ok_or_else(|| MethodError::invalid("maxBodyValueBytes must be a positive integer"))?
-                        as usize
-                }
+                None => usize::MAX,
+                Some(v) => v
+                    .as_u64()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| MethodError::bad_argument("maxBodyValueBytes", "maxBodyValueBytes must be a positive integer"))?
+                    as usize,
             },
         })
     }

@@ -3,7 +3,7 @@
 //! operations IMAP STORE, COPY, MOVE and EXPUNGE use; creation is in
 //! [`super::email_create`].
 
-use super::{account_id, set_error, state};
+use super::{account_id, invalid_property, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
@@ -80,19 +80,22 @@ fn apply(ctx: &Ctx<'_>, email: EmailId, patch: &Map<String, Value>) -> Result<()
     for (path, value) in patch {
         match path.split_once('/') {
             None if path == "keywords" => {
-                let obj = value.as_object().ok_or_else(|| set_error("invalidProperties", "keywords must be an object"))?;
-                keywords = obj.keys().map(|k| k.to_ascii_lowercase()).collect();
+                keywords = super::keywords(value).ok_or_else(|| invalid_property("keywords"))?.into_iter().collect();
                 touched_keywords = true;
             }
             None if path == "mailboxIds" => {
-                let obj = value.as_object().ok_or_else(|| set_error("invalidProperties", "mailboxIds must be an object"))?;
+                let obj = value.as_object().filter(|o| o.values().all(|v| v == &Value::Bool(true)));
                 mailboxes = obj
+                    .ok_or_else(|| invalid_property("mailboxIds"))?
                     .keys()
-                    .map(|k| ids::parse_mailbox(k).ok_or_else(|| set_error("invalidProperties", "mailboxIds: no such mailbox")))
+                    .map(|k| ids::parse_mailbox(k).ok_or_else(|| invalid_property("mailboxIds")))
                     .collect::<Result<_, _>>()?;
                 touched_mailboxes = true;
             }
             Some(("keywords", k)) => {
+                if !super::is_keyword(k) {
+                    return Err(invalid_property(path));
+                }
                 let k = k.to_ascii_lowercase();
                 match value {
                     Value::Bool(true) => keywords.insert(k),
@@ -102,7 +105,7 @@ fn apply(ctx: &Ctx<'_>, email: EmailId, patch: &Map<String, Value>) -> Result<()
                 touched_keywords = true;
             }
             Some(("mailboxIds", m)) => {
-                let m = ids::parse_mailbox(m).ok_or_else(|| set_error("invalidProperties", "mailboxIds: no such mailbox"))?;
+                let m = ids::parse_mailbox(m).ok_or_else(|| invalid_property(path))?;
                 match value {
                     Value::Bool(true) => mailboxes.insert(m),
                     Value::Null => mailboxes.remove(&m),
@@ -110,16 +113,16 @@ fn apply(ctx: &Ctx<'_>, email: EmailId, patch: &Map<String, Value>) -> Result<()
                 };
                 touched_mailboxes = true;
             }
-            _ => return Err(set_error("invalidProperties", format!("{path} cannot be changed"))),
+            _ => return Err(invalid_property(path)),
         }
     }
     if touched_mailboxes {
         if mailboxes.is_empty() {
-            return Err(set_error("invalidProperties", "an email must be in at least one mailbox"));
+            return Err(invalid_property("mailboxIds"));
         }
         for m in &mailboxes {
             if ctx.account.mailbox(*m).map_err(fail)?.is_none() {
-                return Err(set_error("invalidProperties", "mailboxIds: no such mailbox"));
+                return Err(invalid_property("mailboxIds"));
             }
         }
     }

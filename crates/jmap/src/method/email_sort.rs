@@ -31,20 +31,22 @@ pub fn depends_on_thread(sort: &[Comparator]) -> bool {
 }
 
 fn unsupported(why: &str) -> MethodError {
-    MethodError { kind: "unsupportedSort", description: Some(why.into()) }
+    MethodError::described("unsupportedSort", why)
 }
 
 pub fn parse(sort: Option<&Value>) -> Result<Vec<Comparator>, MethodError> {
     let items = match sort {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(a)) => a,
-        Some(_) => return Err(MethodError::invalid("sort must be an array")),
+        Some(_) => return Err(MethodError::bad_argument("sort", "sort must be an array")),
     };
     items
         .iter()
         .map(|item| {
-            let property =
-                item.get("property").and_then(Value::as_str).ok_or_else(|| MethodError::invalid("a comparator needs a property"))?;
+            let property = item
+                .get("property")
+                .and_then(Value::as_str)
+                .ok_or_else(|| MethodError::bad_argument("sort", "a comparator needs a property"))?;
             let ascending = item.get("isAscending").and_then(Value::as_bool).unwrap_or(true);
             match item.get("collation").and_then(Value::as_str) {
                 None | Some("i;unicode-casemap") | Some("i;ascii-casemap") | Some("i;ascii-numeric") => {}
@@ -54,7 +56,7 @@ pub fn parse(sort: Option<&Value>) -> Result<Vec<Comparator>, MethodError> {
                 item.get("keyword")
                     .and_then(Value::as_str)
                     .map(|k| k.to_ascii_lowercase())
-                    .ok_or_else(|| MethodError::invalid(format!("{property} needs a keyword")))
+                    .ok_or_else(|| MethodError::bad_argument("sort", format!("{property} needs a keyword")))
             };
             let key = match property {
                 "receivedAt" => Key::ReceivedAt,

@@ -129,8 +129,8 @@ pub enum Where {
 }
 
 fn date(v: &Value) -> Result<i64, MethodError> {
-    let s = v.as_str().ok_or_else(|| MethodError::invalid("dates are UTCDate strings"))?;
-    parse_utc(s).ok_or_else(|| MethodError::invalid(format!("not a UTCDate: {s:?}")))
+    let s = v.as_str().ok_or_else(|| MethodError::bad_argument("filter", "dates are UTCDate strings"))?;
+    parse_utc(s).ok_or_else(|| MethodError::bad_argument("filter", format!("not a UTCDate: {s:?}")))
 }
 
 /// `2026-11-23T22:46:10Z` -> unix seconds.
@@ -148,12 +148,12 @@ pub fn parse_utc(s: &str) -> Option<i64> {
 }
 
 pub fn parse(v: &Value) -> Result<Filter, MethodError> {
-    let obj = v.as_object().ok_or_else(|| MethodError::invalid("a filter is an object"))?;
+    let obj = v.as_object().ok_or_else(|| MethodError::bad_argument("filter", "a filter is an object"))?;
     if let Some(op) = obj.get("operator") {
         let conditions = obj
             .get("conditions")
             .and_then(Value::as_array)
-            .ok_or_else(|| MethodError::invalid("an operator needs conditions"))?
+            .ok_or_else(|| MethodError::bad_argument("filter", "an operator needs conditions"))?
             .iter()
             .map(parse)
             .collect::<Result<Vec<_>, _>>()?;
@@ -161,29 +161,41 @@ pub fn parse(v: &Value) -> Result<Filter, MethodError> {
             Some("AND") => Ok(Filter::And(conditions)),
             Some("OR") => Ok(Filter::Or(conditions)),
             Some("NOT") => Ok(Filter::Not(conditions)),
-            _ => Err(MethodError::invalid("operator must be AND, OR or NOT")),
+            _ => Err(MethodError::bad_argument("filter", "operator must be AND, OR or NOT")),
         };
     }
     let mut all = Vec::new();
     for (k, v) in obj {
         let text = |w: Where| -> Result<Filter, MethodError> {
-            Ok(Filter::Text(w, v.as_str().ok_or_else(|| MethodError::invalid(format!("{k} must be a string")))?.to_lowercase()))
+            Ok(Filter::Text(
+                w,
+                v.as_str().ok_or_else(|| MethodError::bad_argument("filter", format!("{k} must be a string")))?.to_lowercase(),
+            ))
         };
         let mailbox = |v: &Value| {
-            ids::parse_mailbox(v.as_str().unwrap_or_default()).ok_or_else(|| MethodError::invalid(format!("{k}: no such mailbox")))
+            ids::parse_mailbox(v.as_str().unwrap_or_default())
+                .ok_or_else(|| MethodError::bad_argument("filter", format!("{k}: no such mailbox")))
         };
         all.push(match k.as_str() {
             "inMailbox" => Filter::InMailbox(mailbox(v)?),
             "inMailboxOtherThan" => Filter::InMailboxOtherThan(
-                v.as_array().ok_or_else(|| MethodError::invalid("inMailboxOtherThan"))?.iter().map(mailbox).collect::<Result<_, _>>()?,
+                v.as_array()
+                    .ok_or_else(|| MethodError::bad_argument("filter", "inMailboxOtherThan"))?
+                    .iter()
+                    .map(mailbox)
+                    .collect::<Result<_, _>>()?,
             ),
             "before" => Filter::Before(date(v)?),
             "after" => Filter::After(date(v)?),
-            "minSize" => Filter::MinSize(v.as_u64().ok_or_else(|| MethodError::invalid("minSize"))?),
-            "maxSize" => Filter::MaxSize(v.as_u64().ok_or_else(|| MethodError::invalid("maxSize"))?),
-            "hasKeyword" => Filter::HasKeyword(v.as_str().ok_or_else(|| MethodError::invalid("hasKeyword"))?.to_ascii_lowercase()),
-            "notKeyword" => Filter::NotKeyword(v.as_str().ok_or_else(|| MethodError::invalid("notKeyword"))?.to_ascii_lowercase()),
-            "hasAttachment" => Filter::HasAttachment(v.as_bool().ok_or_else(|| MethodError::invalid("hasAttachment"))?),
+            "minSize" => Filter::MinSize(v.as_u64().ok_or_else(|| MethodError::bad_argument("filter", "minSize"))?),
+            "maxSize" => Filter::MaxSize(v.as_u64().ok_or_else(|| MethodError::bad_argument("filter", "maxSize"))?),
+            "hasKeyword" => {
+                Filter::HasKeyword(v.as_str().ok_or_else(|| MethodError::bad_argument("filter", "hasKeyword"))?.to_ascii_lowercase())
+            }
+            "notKeyword" => {
+                Filter::NotKeyword(v.as_str().ok_or_else(|| MethodError::bad_argument("filter", "notKeyword"))?.to_ascii_lowercase())
+            }
+            "hasAttachment" => Filter::HasAttachment(v.as_bool().ok_or_else(|| MethodError::bad_argument("filter", "hasAttachment"))?),
             "allInThreadHaveKeyword" | "someInThreadHaveKeyword" | "noneInThreadHaveKeyword" => {
                 let q = match k.as_str() {
                     "allInThreadHaveKeyword" => ThreadQuantifier::All,
@@ -192,7 +204,7 @@ pub fn parse(v: &Value) -> Result<Filter, MethodError> {
                 };
                 Filter::ThreadKeyword(
                     q,
-                    v.as_str().ok_or_else(|| MethodError::invalid(format!("{k} must be a string")))?.to_ascii_lowercase(),
+                    v.as_str().ok_or_else(|| MethodError::bad_argument("filter", format!("{k} must be a string")))?.to_ascii_lowercase(),
                 )
             }
             "header" => {
@@ -200,7 +212,7 @@ pub fn parse(v: &Value) -> Result<Filter, MethodError> {
                 match (v.as_array().map(Vec::len), parts.as_slice()) {
                     (Some(1), [name]) => Filter::Header(name.to_ascii_lowercase(), None),
                     (Some(2), [name, value]) => Filter::Header(name.to_ascii_lowercase(), Some(value.to_lowercase())),
-                    _ => return Err(MethodError::invalid("header must be [name] or [name, value]")),
+                    _ => return Err(MethodError::bad_argument("filter", "header must be [name] or [name, value]")),
                 }
             }
             "text" => text(Where::Anywhere)?,
@@ -211,7 +223,7 @@ pub fn parse(v: &Value) -> Result<Filter, MethodError> {
             "bcc" => text(Where::Header(SearchHeader::Bcc))?,
             "subject" => text(Where::Header(SearchHeader::Subject))?,
             other => {
-                return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {other:?} is not supported yet")) });
+                return Err(MethodError::described("unsupportedFilter", format!("filter {other:?} is not supported yet")));
             }
         });
     }

@@ -3,7 +3,7 @@
 //! login and aliases). An account always has at least one identity: the
 //! first Identity/get of an account without any makes one for its login.
 
-use super::{account_id, ids_arg, set_error, state};
+use super::{account_id, ids_arg, invalid_property, set_error, state};
 use crate::request::{Ctx, MethodError};
 use serde_json::{Map, Value, json};
 use tresor_store::{
@@ -31,18 +31,18 @@ fn addresses_json(list: &Option<Vec<(Option<String>, String)>>) -> Value {
     }
 }
 
-fn parse_addresses(v: &Value) -> Result<Option<Vec<(Option<String>, String)>>, Value> {
+fn parse_addresses(v: &Value, name: &str) -> Result<Option<Vec<(Option<String>, String)>>, Value> {
     match v {
         Value::Null => Ok(None),
         Value::Array(a) => a
             .iter()
             .map(|e| match (e.get("name"), e.get("email").and_then(Value::as_str)) {
                 (name, Some(email)) if email.contains('@') => Ok((name.and_then(Value::as_str).map(str::to_owned), email.to_owned())),
-                _ => Err(set_error("invalidProperties", "an EmailAddress needs an email")),
+                _ => Err(invalid_property(name)),
             })
             .collect::<Result<_, _>>()
             .map(Some),
-        _ => Err(set_error("invalidProperties", "replyTo and bcc are EmailAddress[] or null")),
+        _ => Err(invalid_property(name)),
     }
 }
 
@@ -160,7 +160,7 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
 
 fn create(ctx: &Ctx<'_>, props: &Value) -> Result<(u64, Identity), Value> {
     let props = props.as_object().ok_or_else(|| set_error("invalidProperties", "an Identity is an object"))?;
-    let email = props.get("email").and_then(Value::as_str).ok_or_else(|| set_error("invalidProperties", "email is required"))?;
+    let email = props.get("email").and_then(Value::as_str).ok_or_else(|| invalid_property("email"))?;
     if !owns(ctx, email) {
         return Err(set_error("forbiddenFrom", "this account may not send from that address"));
     }
@@ -175,7 +175,7 @@ fn apply(identity: &mut Identity, props: &Map<String, Value>, creating: bool) ->
         match v {
             Value::Null => Ok(String::new()),
             Value::String(s) if s.len() <= 64 * 1024 => Ok(s.clone()),
-            _ => Err(set_error("invalidProperties", format!("{name} must be a string"))),
+            _ => Err(invalid_property(name)),
         }
     };
     for (k, v) in props {
@@ -183,11 +183,10 @@ fn apply(identity: &mut Identity, props: &Map<String, Value>, creating: bool) ->
             "name" => identity.name = text(v, k)?,
             "textSignature" => identity.text_signature = text(v, k)?,
             "htmlSignature" => identity.html_signature = text(v, k)?,
-            "replyTo" => identity.reply_to = parse_addresses(v)?,
-            "bcc" => identity.bcc = parse_addresses(v)?,
+            "replyTo" => identity.reply_to = parse_addresses(v, k)?,
+            "bcc" => identity.bcc = parse_addresses(v, k)?,
             "email" if creating || v.as_str() == Some(identity.email.as_str()) => {}
-            "id" | "mayDelete" if creating => return Err(set_error("invalidProperties", format!("{k} is server-set"))),
-            _ => return Err(set_error("invalidProperties", format!("{k} cannot be set"))),
+            _ => return Err(invalid_property(k)),
         }
     }
     Ok(())
@@ -253,7 +252,7 @@ pub fn vacation_set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, M
 
 fn patch_vacation(v: &mut Vacation, patch: &Value) -> Result<(), Value> {
     let patch = patch.as_object().ok_or_else(|| set_error("invalidPatch", "a patch is an object"))?;
-    let bad = |k: &str| set_error("invalidProperties", format!("bad value for {k}"));
+    let bad = |k: &str| invalid_property(k);
     let text = |k: &str, x: &Value| -> Result<Option<String>, Value> {
         match x {
             Value::Null => Ok(None),
@@ -276,7 +275,7 @@ fn patch_vacation(v: &mut Vacation, patch: &Value) -> Result<(), Value> {
             "subject" => v.subject = text(k, x)?,
             "textBody" => v.text = text(k, x)?,
             "htmlBody" => v.html = text(k, x)?,
-            _ => return Err(set_error("invalidProperties", format!("{k} cannot be set"))),
+            _ => return Err(invalid_property(k)),
         }
     }
     Ok(())

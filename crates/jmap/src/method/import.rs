@@ -1,6 +1,8 @@
 //! Email/import (RFC 8621 section 4.8): a message from an uploaded blob into
-//! mailboxes, parsed once like a delivery, through the same append path; the
-//! upload is deleted once the message exists.
+//! mailboxes, parsed once like a delivery, through the same append path. Any
+//! blob of the account will do: an upload, a stored message, an attached
+//! message's part. An upload is kept an hour after the import (RFC 8620 6),
+//! then the retention sweep removes it.
 
 use super::{account_id, invalid_property, set_error, state};
 use crate::{
@@ -16,7 +18,8 @@ use tresor_store::{
 pub fn import(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let account_id = account_id(ctx, args)?;
     let old_state = super::writable_state(ctx, args)?;
-    let emails = args.get("emails").and_then(Value::as_object).ok_or_else(|| MethodError::invalid("emails must be an object"))?;
+    let emails =
+        args.get("emails").and_then(Value::as_object).ok_or_else(|| MethodError::bad_argument("emails", "emails must be an object"))?;
     let (mut created, mut not_created) = (Map::new(), Map::new());
     for (cid, spec) in emails {
         match one(ctx, spec) {
@@ -40,36 +43,53 @@ fn one(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
         StoreError::OverQuota(_) => set_error("overQuota", "the account is over quota"),
         e => set_error("serverFail", e.to_string()),
     };
-    let blob_id = spec.get("blobId").and_then(Value::as_str).ok_or_else(|| invalid_property("blobId"))?;
-    let upload = ids::parse_upload(blob_id).ok_or_else(|| set_error("blobNotFound", "no such uploaded blob"))?;
-    let raw = ctx.account.read_upload(upload).map_err(fail)?.ok_or_else(|| set_error("blobNotFound", "no such uploaded blob"))?;
-    let mailboxes: Vec<MailboxId> = spec
+    // Every property is checked before the blob is read, and all the bad
+    // ones are named at once.
+    let mut bad = Vec::new();
+    let blob_id = spec.get("blobId").and_then(Value::as_str).filter(|b| crate::blob::is_well_formed(b));
+    if blob_id.is_none() {
+        bad.push("blobId");
+    }
+    let mailboxes: Option<Vec<MailboxId>> = spec
         .get("mailboxIds")
         .and_then(Value::as_object)
-        .ok_or_else(|| invalid_property("mailboxIds"))?
-        .keys()
-        .map(|m| ids::parse_mailbox(m).ok_or_else(|| invalid_property("mailboxIds")))
-        .collect::<Result<_, _>>()?;
-    let Some((&first, rest)) = mailboxes.split_first() else {
-        return Err(invalid_property("mailboxIds"));
+        .filter(|m| !m.is_empty() && m.values().all(|v| v == &Value::Bool(true)))
+        .and_then(|m| m.keys().map(|m| ids::parse_mailbox(m)).collect());
+    if mailboxes.is_none() {
+        bad.push("mailboxIds");
+    }
+    let keywords = match spec.get("keywords") {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(k) => super::keywords(k),
+    };
+    if keywords.is_none() {
+        bad.push("keywords");
+    }
+    let received_at = match spec.get("receivedAt") {
+        None | Some(Value::Null) => Some(tresor_types::time::now()),
+        Some(v) => v.as_str().and_then(super::filter::parse_utc),
+    };
+    if received_at.is_none() {
+        bad.push("receivedAt");
+    }
+    let (Some(blob_id), Some(mailboxes), Some(keywords), Some(received_at)) = (blob_id, mailboxes, keywords, received_at) else {
+        return Err(json!({ "type": "invalidProperties", "properties": bad }));
     };
     for m in &mailboxes {
         if ctx.account.mailbox(*m).map_err(fail)?.is_none() {
             return Err(invalid_property("mailboxIds"));
         }
     }
-    let keywords: Vec<String> =
-        spec.get("keywords").and_then(Value::as_object).map(|k| k.keys().map(|k| k.to_ascii_lowercase()).collect()).unwrap_or_default();
-    let received_at = match spec.get("receivedAt").and_then(Value::as_str) {
-        Some(d) => super::filter::parse_utc(d).ok_or_else(|| invalid_property("receivedAt"))?,
-        None => tresor_types::time::now(),
-    };
+    let raw = crate::blob::download(ctx.account, blob_id).ok_or_else(|| set_error("blobNotFound", "no such blob"))?;
+    let (&first, rest) = mailboxes.split_first().expect("checked non-empty");
     let summary = tresor_message::parse(&raw);
     let appended = ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }).map_err(fail)?;
     for m in rest {
         ctx.account.copy(first, &[appended.uid], *m).map_err(fail)?;
     }
-    ctx.account.delete_upload(upload).map_err(fail)?;
+    if let Some(upload) = ids::parse_upload(blob_id) {
+        ctx.account.upload_used(upload, tresor_types::time::now()).map_err(fail)?;
+    }
     let meta = ctx.account.email_meta(appended.email).map_err(fail)?.ok_or_else(|| set_error("serverFail", "vanished"))?;
     Ok(json!({ "id": ids::email(appended.email), "blobId": ids::blob(meta.blob), "threadId": ids::thread(meta.thread), "size": meta.size }))
 }

@@ -28,15 +28,15 @@ impl Cond {
             let conditions = f
                 .get("conditions")
                 .and_then(Value::as_array)
-                .ok_or_else(|| MethodError::invalid("an operator needs conditions"))?
+                .ok_or_else(|| MethodError::bad_argument("filter", "an operator needs conditions"))?
                 .iter()
-                .map(|c| c.as_object().ok_or_else(|| MethodError::invalid("a filter is an object")).and_then(Cond::parse))
+                .map(|c| c.as_object().ok_or_else(|| MethodError::bad_argument("filter", "a filter is an object")).and_then(Cond::parse))
                 .collect::<Result<Vec<_>, _>>()?;
             return match op.as_str() {
                 Some("AND") => Ok(Cond::And(conditions)),
                 Some("OR") => Ok(Cond::Or(conditions)),
                 Some("NOT") => Ok(Cond::Not(conditions)),
-                _ => Err(MethodError::invalid("operator must be AND, OR or NOT")),
+                _ => Err(MethodError::bad_argument("filter", "operator must be AND, OR or NOT")),
             };
         }
         let mut all = Vec::new();
@@ -46,10 +46,10 @@ impl Cond {
                 "name" => v.is_string(),
                 "role" => v.is_null() || v.is_string(),
                 "hasAnyRole" | "isSubscribed" => v.is_boolean(),
-                _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(format!("filter {k:?}")) }),
+                _ => return Err(MethodError::described("unsupportedFilter", format!("filter {k:?}"))),
             };
             if !ok {
-                return Err(MethodError::invalid(format!("bad value for filter {k:?}")));
+                return Err(MethodError::bad_argument("filter", format!("bad value for filter {k:?}")));
             }
             all.push(Cond::Is(k.clone(), v.clone()));
         }
@@ -85,21 +85,22 @@ impl Query {
         let conditions = match args.get("filter") {
             None | Some(Value::Null) => Cond::And(Vec::new()),
             Some(Value::Object(f)) => Cond::parse(f)?,
-            Some(_) => return Err(MethodError::invalid("filter must be an object")),
+            Some(_) => return Err(MethodError::bad_argument("filter", "filter must be an object")),
         };
         let sort = match args.get("sort") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(a)) => a
                 .iter()
                 .map(|c| {
-                    let property = c["property"].as_str().ok_or_else(|| MethodError::invalid("a comparator needs a property"))?;
+                    let property =
+                        c["property"].as_str().ok_or_else(|| MethodError::bad_argument("sort", "a comparator needs a property"))?;
                     if !matches!(property, "sortOrder" | "name") {
-                        return Err(MethodError { kind: "unsupportedSort", description: Some(format!("cannot sort by {property:?}")) });
+                        return Err(MethodError::described("unsupportedSort", format!("cannot sort by {property:?}")));
                     }
                     Ok((property.to_owned(), c["isAscending"].as_bool().unwrap_or(true)))
                 })
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(MethodError::invalid("sort must be an array")),
+            Some(_) => return Err(MethodError::bad_argument("sort", "sort must be an array")),
         };
         let flag = |k: &str| args.get(k).and_then(Value::as_bool).unwrap_or(false);
         Ok(Query { conditions, sort, sort_as_tree: flag("sortAsTree"), filter_as_tree: flag("filterAsTree") })
@@ -178,28 +179,15 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
     let account_id = account_id(ctx, args)?;
     let query_state = state(ctx);
     let found = Query::parse(args)?.results(ctx)?;
-    let total = found.len();
-    let position = args.get("position").and_then(Value::as_i64).unwrap_or(0);
-    let start = match args.get("anchor").and_then(Value::as_str) {
-        Some(anchor) => {
-            let at = found.iter().position(|m| ids::mailbox(*m) == anchor).ok_or_else(|| MethodError::new("anchorNotFound"))?;
-            (at as i64 + args.get("anchorOffset").and_then(Value::as_i64).unwrap_or(0)).clamp(0, total as i64) as usize
-        }
-        None if position < 0 => total.saturating_sub(position.unsigned_abs() as usize),
-        None => (position as usize).min(total),
-    };
-    let limit = match args.get("limit") {
-        None | Some(Value::Null) => usize::MAX,
-        Some(v) => v.as_u64().ok_or_else(|| MethodError::invalid("limit must be a non-negative integer"))? as usize,
-    };
+    let window = super::Window::of(args, &found, |m, anchor| ids::mailbox(*m) == anchor)?;
     let mut out = json!({
         "accountId": account_id,
         "queryState": query_state,
         "canCalculateChanges": true,
-        "position": start,
-        "ids": found[start..].iter().take(limit).map(|m| ids::mailbox(*m)).collect::<Vec<_>>(),
+        "position": window.position,
+        "ids": window.ids(&found, |m| ids::mailbox(*m)),
     });
-    out["total"] = total.into();
+    out["total"] = found.len().into();
     Ok(out)
 }
 

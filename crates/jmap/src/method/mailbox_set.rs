@@ -3,7 +3,7 @@
 //! sortOrder), destroy (onDestroyRemoveEmails). Creation ids can be referenced
 //! as `#creationId` in a later parentId of the same call.
 
-use super::{account_id, set_error, state};
+use super::{account_id, invalid_property, set_error, state};
 use crate::{
     ids,
     request::{Ctx, MethodError},
@@ -12,16 +12,46 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use tresor_store::{
     Error as StoreError,
-    mail::{Mailbox, MailboxId, MailboxPatch},
+    mail::{Mailbox, MailboxId, MailboxPatch, Role},
 };
 
 fn store_error(e: StoreError) -> Value {
     match e {
-        StoreError::MailboxExists => set_error("invalidProperties", "a mailbox with this name exists"),
+        StoreError::MailboxExists => invalid_property("name"),
         StoreError::NoMailbox => set_error("notFound", "no such mailbox"),
+        StoreError::Invalid { what: "role", .. } => invalid_property("role"),
+        StoreError::Invalid { what: "mailbox name", .. } => invalid_property("name"),
         StoreError::Invalid { why, .. } => set_error("invalidProperties", why),
         e => set_error("serverFail", e.to_string()),
     }
+}
+
+/// Properties the server sets (RFC 8621 2.1): a client may send them only
+/// with the values they have.
+const SERVER_SET: [&str; 6] = ["id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights"];
+
+/// The server-set properties in `props` whose values are not `current`'s,
+/// every one of them, each right of `myRights` on its own (`myRights/mayDelete`).
+fn server_set_mismatches(props: &Map<String, Value>, current: impl Fn(&str) -> Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (key, value) in props.iter().filter(|(k, _)| SERVER_SET.contains(&k.as_str())) {
+        let current = current(key);
+        match (value, &current) {
+            (Value::Object(given), Value::Object(rights)) if key == "myRights" => {
+                bad.extend(given.iter().filter(|(r, v)| rights.get(*r) != Some(*v)).map(|(r, _)| format!("myRights/{r}")));
+                if given.len() != rights.len() && !bad.iter().any(|b| b.starts_with("myRights/")) {
+                    bad.push(key.clone());
+                }
+            }
+            _ if *value != current => bad.push(key.clone()),
+            _ => {}
+        }
+    }
+    bad
+}
+
+fn invalid_properties(bad: Vec<String>) -> Value {
+    json!({ "type": "invalidProperties", "properties": bad })
 }
 
 pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
@@ -63,7 +93,7 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         }
     }
     for (cid, _) in pending {
-        not_created.insert(cid.clone(), set_error("invalidProperties", "parentId: no such creation id"));
+        not_created.insert(cid.clone(), invalid_property("parentId"));
     }
     let (mut updated, mut not_updated) = (Map::new(), Map::new());
     for (id, patch) in args.get("update").and_then(Value::as_object).into_iter().flatten() {
@@ -113,41 +143,50 @@ fn resolve(id: &str, created: &HashMap<String, MailboxId>) -> Option<MailboxId> 
 /// The full name for `name` under `parent_id` (null: top level).
 fn full_name(ctx: &Ctx<'_>, name: &str, parent: &Value, created: &HashMap<String, MailboxId>) -> Result<String, Value> {
     if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 255 {
-        return Err(set_error("invalidProperties", "name must be 1-255 characters without '/'"));
+        return Err(invalid_property("name"));
     }
     match parent {
         Value::Null => Ok(name.to_owned()),
         Value::String(p) => {
-            let id = resolve(p, created).ok_or_else(|| set_error("invalidProperties", "parentId: no such mailbox"))?;
-            let parent =
-                ctx.account.mailbox(id).map_err(store_error)?.ok_or_else(|| set_error("invalidProperties", "parentId: no such mailbox"))?;
+            let id = resolve(p, created).ok_or_else(|| invalid_property("parentId"))?;
+            let parent = ctx.account.mailbox(id).map_err(store_error)?.ok_or_else(|| invalid_property("parentId"))?;
             Ok(format!("{}/{name}", parent.name))
         }
-        _ => Err(set_error("invalidProperties", "parentId must be a string or null")),
+        _ => Err(invalid_property("parentId")),
     }
 }
 
 fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<Mailbox, Value> {
     let props = props.as_object().ok_or_else(|| set_error("invalidProperties", "a mailbox is an object"))?;
-    if props.get("role").is_some_and(|r| !r.is_null()) {
-        return Err(set_error("invalidProperties", "role cannot be set yet"));
+    let role = match props.get("role") {
+        None | Some(Value::Null) => None,
+        Some(r) => Some(r.as_str().and_then(Role::from_name).ok_or_else(|| invalid_property("role"))?),
+    };
+    // A new mailbox has no id yet, no mail and every right.
+    let mut bad = server_set_mismatches(props, |key| match key {
+        "myRights" => super::mailbox::rights(true, role),
+        "id" => Value::Null,
+        _ => 0.into(),
+    });
+    if props.contains_key("id") && !bad.iter().any(|b| b == "id") {
+        bad.push("id".into());
     }
-    for (key, value) in props {
-        let fresh = match key.as_str() {
-            "totalEmails" | "unreadEmails" | "totalThreads" | "unreadThreads" => value.as_u64() == Some(0),
-            "myRights" => *value == super::mailbox::rights(true, None),
-            "id" => false,
+    for key in props.keys() {
+        let known = match key.as_str() {
             "name" | "parentId" | "isSubscribed" | "sortOrder" | "role" => true,
             "retentionDays" => ctx.uses(crate::RETENTION),
-            _ => false,
+            k => SERVER_SET.contains(&k),
         };
-        if !fresh {
-            return Err(json!({ "type": "invalidProperties", "properties": [key] }));
+        if !known {
+            bad.push(key.clone());
         }
+    }
+    if !bad.is_empty() {
+        return Err(invalid_properties(bad));
     }
     let name = props.get("name").and_then(Value::as_str).ok_or_else(|| json!({ "type": "invalidProperties", "properties": ["name"] }))?;
     let full = full_name(ctx, name, props.get("parentId").unwrap_or(&Value::Null), created)?;
-    let m = ctx.account.create_mailbox(&full, None, now).map_err(store_error)?;
+    let m = ctx.account.create_mailbox(&full, role, now).map_err(store_error)?;
     let patch = MailboxPatch {
         subscribed: props.get("isSubscribed").and_then(Value::as_bool),
         sort_order: props.get("sortOrder").and_then(Value::as_u64).map(|o| o as u32),
@@ -164,37 +203,44 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
     let mid = resolve(id, created).ok_or_else(|| set_error("notFound", "no such mailbox"))?;
     let m = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
     let mut changes = MailboxPatch::default();
+    let mut bad = server_set_mismatches(patch, |key| super::mailbox::property(ctx, &m, key).unwrap_or(Value::Null));
     for (key, value) in patch {
         match key.as_str() {
-            "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| set_error("invalidProperties", "isSubscribed"))?),
-            "sortOrder" => changes.sort_order = Some(value.as_u64().ok_or_else(|| set_error("invalidProperties", "sortOrder"))? as u32),
-            "name" | "parentId" => {}
-            "id" | "role" | "totalEmails" | "unreadEmails" | "totalThreads" | "unreadThreads" | "myRights" => {
-                // Server-set: allowed only unchanged.
-                let current = super::mailbox::property(ctx, &m, key).map_err(|_| set_error("serverFail", "counts"))?;
-                if current != *value {
-                    return Err(json!({ "type": "invalidProperties", "properties": [key] }));
+            "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
+            "sortOrder" => {
+                changes.sort_order = Some(value.as_u64().and_then(|o| u32::try_from(o).ok()).ok_or_else(|| invalid_property("sortOrder"))?)
+            }
+            "role" => {
+                let role = match value {
+                    Value::Null => None,
+                    r => Some(r.as_str().and_then(Role::from_name).ok_or_else(|| invalid_property("role"))?),
+                };
+                if role != m.role {
+                    changes.role = Some(role);
                 }
             }
+            "name" | "parentId" => {}
+            k if SERVER_SET.contains(&k) => {}
             "retentionDays" if ctx.uses(crate::RETENTION) => {
                 let days = match value {
                     Value::Null => None,
-                    v => Some(
-                        v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or_else(|| set_error("invalidProperties", "retentionDays"))?,
-                    ),
+                    v => Some(v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or_else(|| invalid_property("retentionDays"))?),
                 };
                 if days.is_some_and(|d| !ctx.policy.retention_allowed(d)) {
-                    return Err(set_error("invalidProperties", "retentionDays is outside this server's bounds"));
+                    return Err(invalid_property("retentionDays"));
                 }
                 changes.retention_days = Some(days);
             }
-            other => return Err(json!({ "type": "invalidProperties", "properties": [other] })),
+            other => bad.push(other.to_owned()),
         }
+    }
+    if !bad.is_empty() {
+        return Err(invalid_properties(bad));
     }
     if patch.contains_key("name") || patch.contains_key("parentId") {
         let current_leaf = m.name.rsplit('/').next().unwrap_or(&m.name).to_owned();
         let name = match patch.get("name") {
-            Some(v) => v.as_str().ok_or_else(|| set_error("invalidProperties", "name"))?.to_owned(),
+            Some(v) => v.as_str().ok_or_else(|| invalid_property("name"))?.to_owned(),
             None => current_leaf,
         };
         let parent = match patch.get("parentId") {
@@ -208,13 +254,13 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
         };
         let full = full_name(ctx, &name, &parent, created)?;
         if full.starts_with(&format!("{}/", m.name)) {
-            return Err(set_error("invalidProperties", "a mailbox cannot move below itself"));
+            return Err(invalid_property("parentId"));
         }
         if full != m.name {
             ctx.account.rename_mailbox(&m.name, &full, now).map_err(store_error)?;
         }
     }
-    if changes.subscribed.is_some() || changes.sort_order.is_some() || changes.retention_days.is_some() {
+    if changes.subscribed.is_some() || changes.sort_order.is_some() || changes.retention_days.is_some() || changes.role.is_some() {
         ctx.account.update_mailbox(mid, changes).map_err(store_error)?;
     }
     Ok(())

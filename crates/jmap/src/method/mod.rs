@@ -76,10 +76,11 @@ pub fn call(ctx: &Ctx<'_>, name: &str, args: Map<String, Value>) -> Result<Value
 fn email_copy(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodError> {
     let target = account_id(ctx, args)?;
     match args.get("fromAccountId").and_then(Value::as_str) {
-        None => Err(MethodError::invalid("fromAccountId is required")),
-        Some(from) if from == target => {
-            Err(MethodError::invalid("fromAccountId must differ from accountId (use Email/set to file a message in more mailboxes)"))
-        }
+        None => Err(MethodError::bad_argument("fromAccountId", "fromAccountId is required")),
+        Some(from) if from == target => Err(MethodError::bad_argument(
+            "fromAccountId",
+            "fromAccountId must differ from accountId (use Email/set to file a message in more mailboxes)",
+        )),
         Some(_) => Err(MethodError::new("fromAccountNotFound")),
     }
 }
@@ -90,7 +91,7 @@ pub fn account_id(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<String, Me
     match args.get("accountId").and_then(Value::as_str) {
         Some(id) if ids::is_account(id, ctx.account.id) => Ok(id.to_owned()),
         Some(_) => Err(MethodError::new("accountNotFound")),
-        None => Err(MethodError::invalid("accountId is required")),
+        None => Err(MethodError::bad_argument("accountId", "accountId is required")),
     }
 }
 
@@ -103,11 +104,11 @@ pub fn ids_arg(args: &Map<String, Value>) -> Result<Option<Vec<String>>, MethodE
                 return Err(MethodError::new("requestTooLarge"));
             }
             a.iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| MethodError::invalid("ids must be strings")))
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| MethodError::bad_argument("ids", "ids must be strings")))
                 .collect::<Result<_, _>>()
                 .map(Some)
         }
-        _ => Err(MethodError::invalid("ids must be null or an array")),
+        _ => Err(MethodError::bad_argument("ids", "ids must be null or an array")),
     }
 }
 
@@ -118,9 +119,9 @@ pub fn properties_arg(args: &Map<String, Value>, known: &[&str], default: &[&str
         Some(Value::Array(a)) => {
             let mut out: Vec<String> = Vec::new();
             for p in a {
-                let p = p.as_str().ok_or_else(|| MethodError::invalid("properties must be strings"))?;
+                let p = p.as_str().ok_or_else(|| MethodError::bad_argument("properties", "properties must be strings"))?;
                 if !known.contains(&p) {
-                    return Err(MethodError::invalid(format!("unknown or unsupported property {p:?}")));
+                    return Err(MethodError::bad_argument("properties", format!("unknown or unsupported property {p:?}")));
                 }
                 out.push(p.to_owned());
             }
@@ -129,7 +130,7 @@ pub fn properties_arg(args: &Map<String, Value>, known: &[&str], default: &[&str
             }
             Ok(out)
         }
-        _ => Err(MethodError::invalid("properties must be null or an array")),
+        _ => Err(MethodError::bad_argument("properties", "properties must be null or an array")),
     }
 }
 
@@ -169,16 +170,66 @@ pub fn query_changes_response<T: Ord + Copy>(
     if args.get("calculateTotal").and_then(Value::as_bool) == Some(true) {
         out["total"] = results.len().into();
     }
+    // The query answered, echoed as Cyrus and Fastmail do, so a client with
+    // several queries open can tell the answers apart.
+    for echo in ["filter", "sort"] {
+        if let Some(v) = args.get(echo).filter(|v| !v.is_null()) {
+            out[echo] = v.clone();
+        }
+    }
     Ok(out)
+}
+
+/// The page a /query answers (RFC 8620 5.5): from `position` (negative counts
+/// from the end) or from `anchor` moved by `anchorOffset`, at most `limit`
+/// ids. A start past the end gives no ids at position 0.
+pub struct Window {
+    /// The index the page starts at (`total` when past the end).
+    start: usize,
+    /// The `position` to answer.
+    pub position: usize,
+    pub limit: Option<usize>,
+}
+
+impl Window {
+    pub fn of<T>(args: &Map<String, Value>, found: &[T], is_anchor: impl Fn(&T, &str) -> bool) -> Result<Window, MethodError> {
+        let int = |name: &'static str| match args.get(name) {
+            None | Some(Value::Null) => Ok(0),
+            Some(v) => v.as_i64().ok_or_else(|| MethodError::bad_argument(name, format!("{name} must be an integer"))),
+        };
+        let total = found.len() as i64;
+        let start = match args.get("anchor") {
+            None | Some(Value::Null) => match int("position")? {
+                p if p < 0 => (total + p).max(0),
+                p => p,
+            },
+            Some(anchor) => {
+                let anchor = anchor.as_str().ok_or_else(|| MethodError::bad_argument("anchor", "anchor must be an id"))?;
+                let at = found.iter().position(|x| is_anchor(x, anchor)).ok_or_else(|| MethodError::new("anchorNotFound"))?;
+                (at as i64 + int("anchorOffset")?).max(0)
+            }
+        };
+        let limit = match args.get("limit") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().ok_or_else(|| MethodError::bad_argument("limit", "limit must be a non-negative integer"))? as usize),
+        };
+        let start = start.min(total) as usize;
+        Ok(Window { start, position: if start == found.len() { 0 } else { start }, limit })
+    }
+
+    /// The ids of the page.
+    pub fn ids<T>(&self, found: &[T], id: impl Fn(&T) -> String) -> Vec<String> {
+        found.iter().skip(self.start).take(self.limit.unwrap_or(usize::MAX)).map(id).collect()
+    }
 }
 
 /// `sinceState` / `sinceQueryState` as a modseq; a state from the future (or
 /// not one of ours) cannot be answered.
-pub fn since(ctx: &Ctx<'_>, args: &Map<String, Value>, name: &str) -> Result<u64, MethodError> {
+pub fn since(ctx: &Ctx<'_>, args: &Map<String, Value>, name: &'static str) -> Result<u64, MethodError> {
     let since: u64 = args
         .get(name)
         .and_then(Value::as_str)
-        .ok_or_else(|| MethodError::invalid(format!("{name} is required")))?
+        .ok_or_else(|| MethodError::bad_argument(name, format!("{name} is required")))?
         .parse()
         .map_err(|_| MethodError::new("cannotCalculateChanges"))?;
     if since > ctx.account.modseq() {
@@ -216,6 +267,19 @@ pub fn set_response(
 
 /// A SetError object (RFC 8620 section 5.3).
 /// `invalidProperties` naming the offending property (RFC 8620 5.3).
+/// A keyword as RFC 8621 4.1.1 allows it: 1-255 characters of IMAP's
+/// `atom` less `]` (so it is an IMAP flag too).
+pub fn is_keyword(k: &str) -> bool {
+    (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b) && !b"(){]%*\"\\".contains(&b))
+}
+
+/// `keywords` of an Email (RFC 8621 4.1.1): an object of keywords set to true,
+/// lower-cased; None when it is not one.
+pub fn keywords(v: &Value) -> Option<Vec<String>> {
+    let obj = v.as_object()?;
+    obj.iter().all(|(k, v)| v == &Value::Bool(true) && is_keyword(k)).then(|| obj.keys().map(|k| k.to_ascii_lowercase()).collect())
+}
+
 pub fn invalid_property(property: &str) -> Value {
     serde_json::json!({ "type": "invalidProperties", "properties": [property] })
 }

@@ -59,7 +59,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
                 }
                 "scope" | "resourceType" => list.retain(|q| q[k.as_str()] == *v),
                 "type" => list.retain(|q| q["types"].as_array().is_some_and(|t| t.contains(v))),
-                _ => return Err(MethodError { kind: "unsupportedFilter", description: Some(k.clone()) }),
+                _ => return Err(MethodError::described("unsupportedFilter", k.clone())),
             }
         }
     }
@@ -67,7 +67,7 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
         match c["property"].as_str() {
             Some("name") => list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str())),
             Some("used") => list.sort_by_key(|q| q["used"].as_u64()),
-            _ => return Err(MethodError { kind: "unsupportedSort", description: Some("sort by name or used".into()) }),
+            _ => return Err(MethodError::described("unsupportedSort", "sort by name or used")),
         }
         if c["isAscending"] == false {
             list.reverse();

@@ -27,8 +27,7 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
                     Some(d) if ctx.policy.retention_allowed(d) => {
                         ctx.account.set_account_retention(Some(d).filter(|d| *d > 0)).map_err(|e| set_error("serverFail", e.to_string()))
                     }
-                    Some(_) => Err(set_error("invalidProperties", "retentionDays is outside this server's bounds")),
-                    None => Err(set_error("invalidProperties", "retentionDays must be a number of days or null")),
+                    _ => Err(super::invalid_property("retentionDays")),
                 },
                 None => Ok(()),
             }

@@ -24,7 +24,8 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         None | Some(Value::Null) => None,
         Some(f) => Some(super::filter::parse(f)?),
     };
-    let ids = args.get("emailIds").and_then(Value::as_array).ok_or_else(|| MethodError::invalid("emailIds is required"))?;
+    let ids =
+        args.get("emailIds").and_then(Value::as_array).ok_or_else(|| MethodError::bad_argument("emailIds", "emailIds is required"))?;
     if ids.len() > crate::LIMITS.max_objects_in_get {
         return Err(MethodError::new("requestTooLarge"));
     }
@@ -36,7 +37,7 @@ pub fn get(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let mut list = Vec::new();
     let mut not_found = Vec::new();
     for id in ids {
-        let id = id.as_str().ok_or_else(|| MethodError::invalid("emailIds must be strings"))?;
+        let id = id.as_str().ok_or_else(|| MethodError::bad_argument("emailIds", "emailIds must be strings"))?;
         let Some(meta) = ids::parse_email(id).map(|e| ctx.account.email_meta(e)).transpose()?.flatten() else {
             not_found.push(id.to_owned());
             continue;

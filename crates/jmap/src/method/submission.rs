@@ -119,24 +119,21 @@ pub fn query(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodEr
                 && after.is_none_or(|a| s.send_at >= a)
         });
     }
+    // Stable sorts from the last comparator to the first give the order of all of them.
     for c in args.get("sort").and_then(Value::as_array).into_iter().flatten().rev() {
         let ascending = c["isAscending"].as_bool().unwrap_or(true);
+        let order = |o: std::cmp::Ordering| if ascending { o } else { o.reverse() };
         match c["property"].as_str() {
-            Some("emailId") => all.sort_by_key(|(_, s)| s.email),
-            Some("threadId") => all.sort_by_key(|(_, s)| s.thread),
-            Some("sentAt") => all.sort_by_key(|(_, s)| s.send_at),
-            _ => return Err(MethodError { kind: "unsupportedSort", description: Some("sort by emailId, threadId or sentAt".into()) }),
-        }
-        if !ascending {
-            all.reverse();
+            Some("emailId") => all.sort_by(|(_, a), (_, b)| order(a.email.cmp(&b.email))),
+            Some("threadId") => all.sort_by(|(_, a), (_, b)| order(a.thread.cmp(&b.thread))),
+            Some("sentAt") => all.sort_by(|(_, a), (_, b)| order(a.send_at.cmp(&b.send_at))),
+            _ => return Err(MethodError::described("unsupportedSort", "sort by emailId, threadId or sentAt")),
         }
     }
-    let position = args.get("position").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |l| l as usize);
-    let ids: Vec<String> = all.iter().skip(position).take(limit).map(|(id, _)| submission_id(*id)).collect();
+    let window = super::Window::of(args, &all, |(id, _), anchor| submission_id(*id) == anchor)?;
     Ok(json!({
         "accountId": account_id, "queryState": state(ctx), "canCalculateChanges": false,
-        "position": position.min(all.len()), "ids": ids, "total": all.len(),
+        "position": window.position, "ids": window.ids(&all, |(id, _)| submission_id(*id)), "total": all.len(),
     }))
 }
 

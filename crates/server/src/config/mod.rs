@@ -26,6 +26,8 @@ pub struct Config {
     pub lifecycle: Lifecycle,
     pub submission: Submission,
     pub default_quota: tresor_store::directory::Quota,
+    /// The mailboxes a new account gets besides INBOX, by role.
+    pub default_mailboxes: Vec<tresor_store::mail::Role>,
     pub admin_socket: PathBuf,
     /// The admin API's bearer token; `None` disables the API.
     pub admin_token: Option<tresor_types::Secret<String>>,
@@ -207,6 +209,17 @@ impl Config {
             vacation_period: interval(&sub.vacation_period, "submission.vacation_period")?,
         };
         let quota_bytes = size(&raw.accounts.default_quota, "accounts.default_quota")?;
+        let default_mailboxes = raw
+            .accounts
+            .mailboxes
+            .iter()
+            .map(|r| match tresor_store::mail::Role::from_name(r) {
+                Some(tresor_store::mail::Role::Inbox) | None => {
+                    bail!("accounts.mailboxes: {r:?} is not one of drafts, sent, junk, trash, archive")
+                }
+                Some(role) => Ok(role),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let admin_socket = if raw.admin.socket.is_empty() { base.join("tresor.sock") } else { path(&raw.admin.socket, "admin.socket")? };
         Ok(Config {
             storage,
@@ -229,6 +242,7 @@ impl Config {
                 bytes: (quota_bytes > 0).then_some(quota_bytes),
                 messages: (raw.accounts.default_quota_messages > 0).then_some(raw.accounts.default_quota_messages),
             },
+            default_mailboxes,
             admin_socket,
             admin_token: match raw.admin.token_file.as_str() {
                 "" => None,

@@ -127,11 +127,16 @@ impl Default for RawLifecycle {
 pub struct RawAccounts {
     pub default_quota: String,
     pub default_quota_messages: u64,
+    pub mailboxes: Vec<String>,
 }
 
 impl Default for RawAccounts {
     fn default() -> Self {
-        RawAccounts { default_quota: "10G".into(), default_quota_messages: 0 }
+        RawAccounts {
+            default_quota: "10G".into(),
+            default_quota_messages: 0,
+            mailboxes: ["drafts", "sent", "junk", "trash", "archive"].map(String::from).to_vec(),
+        }
     }
 }
 

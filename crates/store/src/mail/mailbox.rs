@@ -45,6 +45,16 @@ impl Role {
         }
     }
 
+    /// A role from its RFC 8621 name.
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::DEFAULTS.iter().map(|(r, _)| *r).find(|r| r.name() == name)
+    }
+
+    /// The usual name of the mailbox with this role.
+    pub fn default_name(self) -> &'static str {
+        Role::DEFAULTS.iter().find(|(r, _)| *r == self).map_or("INBOX", |(_, n)| n)
+    }
+
     pub const DEFAULTS: [(Role, &'static str); 6] = [
         (Role::Inbox, "INBOX"),
         (Role::Drafts, "Drafts"),
@@ -90,13 +100,22 @@ fn uid_validity(now: UnixTime, id: MailboxId) -> u32 {
     ((now as u32) ^ id.0.rotate_left(16)).max(1)
 }
 
-pub(crate) fn create_defaults(key: &DataKey, ks: &str, counters: &mut Counters, b: &mut Batch, now: UnixTime) {
-    for (i, (role, name)) in Role::DEFAULTS.iter().enumerate() {
-        let id = MailboxId(counters.next_mailbox);
-        counters.next_mailbox += 1;
+/// INBOX and a mailbox for each of `roles` (by its usual name). INBOX is
+/// `MailboxId::INBOX`; the others take ids from `counters`.
+pub(crate) fn create_defaults(key: &DataKey, ks: &str, counters: &mut Counters, b: &mut Batch, now: UnixTime, roles: &[Role]) {
+    let others = roles.iter().filter(|r| **r != Role::Inbox);
+    for (i, role) in std::iter::once(&Role::Inbox).chain(others).enumerate() {
+        let id = match role {
+            Role::Inbox => MailboxId::INBOX,
+            _ => {
+                counters.next_mailbox += 1;
+                MailboxId(counters.next_mailbox - 1)
+            }
+        };
+        let name = role.default_name();
         let m = Mailbox {
             id,
-            name: (*name).into(),
+            name: name.into(),
             role: Some(*role),
             uid_validity: uid_validity(now, id),
             uid_next: 1,
@@ -150,6 +169,7 @@ impl Account {
         if self.mailbox_by_name(name)?.is_some() {
             return Err(Error::MailboxExists);
         }
+        self.check_role(None, role)?;
         let id = MailboxId(txn.counters.next_mailbox);
         txn.counters.next_mailbox += 1;
         let modseq = txn.modseq();
@@ -254,6 +274,19 @@ impl Account {
         Ok(())
     }
 
+    /// One mailbox per role (RFC 8621 2), and the inbox role is INBOX's for good.
+    fn check_role(&self, changing: Option<&Mailbox>, role: Option<Role>) -> Result<()> {
+        if changing.is_some_and(|m| m.id == MailboxId::INBOX) || role == Some(Role::Inbox) {
+            return Err(Error::invalid("role", "the inbox role belongs to INBOX"));
+        }
+        if let Some(r) = role
+            && self.mailbox_by_role(r)?.is_some()
+        {
+            return Err(Error::invalid("role", "another mailbox has this role"));
+        }
+        Ok(())
+    }
+
     pub fn update_mailbox(&self, id: MailboxId, patch: MailboxPatch) -> Result<Mailbox> {
         let mut txn = self.begin()?;
         self.check_writable()?;
@@ -268,6 +301,9 @@ impl Account {
             m.sort_order = o;
         }
         if let Some(r) = patch.role {
+            if r != m.role {
+                self.check_role(Some(&m), r)?;
+            }
             m.role = r;
         }
         m.highest_modseq = txn.modseq();

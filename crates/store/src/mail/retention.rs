@@ -66,8 +66,8 @@ impl Account {
                 report.mailboxes.push((mailbox.name.clone(), n));
             }
         }
-        // Uploads nobody made a message of within a day leave with the sweep.
-        let expired = self.expire_uploads(now - 86_400)?;
+        // Uploads whose lifetime ended leave with the sweep.
+        let expired = self.expire_uploads(now)?;
         if report.expunged > 0 || expired > 0 {
             // Deleted values leave the SSTs, the blob files and the WAL.
             self.db.compact(Some(&self.ks))?;

@@ -1,12 +1,19 @@
 //! Uploaded blobs (JMAP upload): sealed in the account's keyspace like any
-//! message blob, held only until a message is made from them or they expire,
-//! so an abandoned upload leaves the disk (and the account's usage) on its own.
+//! message blob, and expired by the retention sweep, so an abandoned upload
+//! leaves the disk (and the account's usage) on its own: a day after the
+//! upload, or an hour after a message was imported from it (RFC 8620 6 keeps
+//! a blob at least an hour; a client retrying an import must still find it).
 
 use crate::{
     Result, UnixTime,
     account::Account,
     keys::{self, Key},
 };
+
+/// Seconds an upload is kept.
+pub const UPLOAD_LIFETIME: i64 = 86_400;
+/// Seconds an upload is kept once a message was made from it.
+const USED_UPLOAD_LIFETIME: i64 = 3_600;
 
 fn record(blob: u64) -> Vec<u8> {
     Key::new(keys::ACC_UPLOAD).u64(blob).build()
@@ -31,6 +38,17 @@ impl Account {
         self.read_blob(blob).map(Some)
     }
 
+    /// A message was made from this upload: it expires an hour from `now`
+    /// instead of a day after the upload.
+    pub fn upload_used(&self, blob: u64, now: UnixTime) -> Result<()> {
+        let Some((at, size)) = self.get::<(UnixTime, u64)>(&record(blob))? else { return Ok(()) };
+        let at = at.min(now - UPLOAD_LIFETIME + USED_UPLOAD_LIFETIME);
+        let mut txn = self.begin()?;
+        txn.put(record(blob), &(at, size));
+        txn.commit()?;
+        Ok(())
+    }
+
     pub fn delete_upload(&self, blob: u64) -> Result<()> {
         let mut txn = self.begin()?;
         txn.delete(record(blob));
@@ -39,8 +57,9 @@ impl Account {
         Ok(())
     }
 
-    /// Deletes uploads made before `before`; returns how many.
-    pub fn expire_uploads(&self, before: UnixTime) -> Result<usize> {
+    /// Deletes the uploads whose lifetime ended by `now`; returns how many.
+    pub fn expire_uploads(&self, now: UnixTime) -> Result<usize> {
+        let before = now - UPLOAD_LIFETIME;
         let old: Vec<u64> = self
             .scan::<(UnixTime, u64)>(vec![keys::ACC_UPLOAD])?
             .into_iter()
