@@ -120,3 +120,44 @@ fn query_changes_follow_deliveries_keywords_and_expunges() {
     let t = c.call("Thread/changes", json!({ "sinceState": "0" }));
     assert_eq!(t["created"].as_array().unwrap().len(), 4, "{t}");
 }
+
+#[test]
+fn query_windows_and_query_changes_say_which_query_they_answer() {
+    let s = Setup::new();
+    s.create("w@example.com", &[]);
+    let server = s.start();
+    for i in 0..5 {
+        deliver(&server, "w@example.com", &format!("From: a@example.org\r\nSubject: w{i}\r\n\r\nbody {i}\r\n"));
+    }
+    let c = Client::login(&server, "w@example.com");
+    let all = c.emails(json!({}));
+    let sort = json!([{ "property": "receivedAt" }]);
+    let page = |args: Value| {
+        let mut a = json!({ "sort": sort });
+        a.as_object_mut().unwrap().extend(args.as_object().unwrap().clone());
+        let r = c.call("Email/query", a);
+        (r["position"].as_u64().unwrap(), ids(&r["ids"]))
+    };
+    assert_eq!(page(json!({ "position": 1, "limit": 2 })), (1, all[1..3].to_vec()));
+    assert_eq!(page(json!({ "position": -2 })), (3, all[3..].to_vec()), "negative counts from the end");
+    assert_eq!(page(json!({ "position": -50 })), (0, all.clone()), "clamped to the start");
+    assert_eq!(page(json!({ "position": 5 })), (0, vec![]), "past the end: nothing, at 0");
+    assert_eq!(page(json!({ "anchor": all[2], "anchorOffset": -1, "limit": 2 })), (1, all[1..3].to_vec()));
+    assert_eq!(page(json!({ "anchor": all[4], "anchorOffset": 3 })), (0, vec![]));
+    for (arg, value) in [("position", json!("1")), ("anchorOffset", json!(1.5)), ("limit", json!(-1)), ("anchor", json!(7))] {
+        let mut args = json!({ "anchor": all[0] });
+        if arg == "position" {
+            args = json!({});
+        }
+        args[arg] = value;
+        assert_eq!(c.call_error("Email/query", args), json!({ "type": "invalidArguments", "arguments": [arg] }), "{arg}");
+    }
+    assert_eq!(c.call_error("Email/query", json!({ "anchor": "Mffff" }))["type"], "anchorNotFound");
+    let boxes = c.call("Mailbox/query", json!({ "position": 40 }));
+    assert_eq!((boxes["position"].clone(), boxes["ids"].clone()), (json!(0), json!([])));
+
+    let filter = json!({ "text": "body" });
+    let state = c.call("Email/query", json!({ "filter": filter, "sort": sort }))["queryState"].clone();
+    let r = c.call("Email/queryChanges", json!({ "filter": filter, "sort": sort, "sinceQueryState": state }));
+    assert_eq!((r["filter"].clone(), r["sort"].clone()), (filter, sort), "the query answered is echoed: {r}");
+}

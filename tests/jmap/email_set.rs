@@ -98,3 +98,71 @@ fn creation_ids_reach_later_calls_and_email_copy_says_why_not() {
     let (_, _, resp) = http(c.addr, "POST", "/jmap/api", &[("Authorization", &c.auth)], body.to_string().as_bytes());
     assert_eq!(serde_json::from_slice::<Value>(&resp).unwrap()["methodResponses"][0][1]["type"], "fromAccountNotFound");
 }
+
+#[test]
+fn a_message_id_or_date_given_in_any_spelling_or_on_the_only_part_is_the_messages_own() {
+    let s = Setup::new();
+    s.create("mid@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "mid@example.com");
+    let drafts = c.mailbox("drafts");
+    let blob = c.upload(b"Hello there");
+    let set = c.call(
+        "Email/set",
+        json!({"create": {
+            "onpart": {"mailboxIds": {drafts.clone(): true}, "textBody": [{
+                "blobId": blob, "type": "text/plain", "header:Message-Id": " <part@example.net>", "header:DATE": " Tue, 1 Sep 2026 10:00:00 +0200",
+                "header:Subject": " on the part", "language": ["en"],
+            }]},
+            "lower": {"mailboxIds": {drafts.clone(): true}, "header:message-id": " <lower@example.net>", "bodyValues": {"1": {"value": "x"}},
+                "textBody": [{"partId": "1", "type": "text/plain"}]},
+            "none": {"mailboxIds": {drafts.clone(): true}, "subject": "made", "bodyValues": {"1": {"value": "x"}},
+                "textBody": [{"partId": "1", "type": "text/plain"}]},
+            "badkw": {"mailboxIds": {drafts.clone(): true}, "keywords": {"$seen": false}},
+            "baddate": {"mailboxIds": {drafts.clone(): true}, "receivedAt": 12},
+        }}),
+    );
+    let id = |cid: &str| set["created"][cid]["id"].as_str().unwrap_or_else(|| panic!("{cid}: {set}")).to_owned();
+    let get = |cid: &str| {
+        c.call("Email/get", json!({"ids": [id(cid)], "properties": ["messageId", "sentAt", "subject", "blobId", "bodyStructure"]}))["list"]
+            [0]
+        .clone()
+    };
+    let e = get("onpart");
+    assert_eq!(e["messageId"], json!(["part@example.net"]));
+    assert_eq!(e["sentAt"], "2026-09-01T10:00:00+02:00");
+    assert_eq!(e["subject"], "on the part");
+    assert_eq!(e["bodyStructure"]["language"], json!(["en"]));
+    assert_eq!(get("lower")["messageId"], json!(["lower@example.net"]));
+    let made = get("none");
+    let (_, raw) = c.download(made["blobId"].as_str().unwrap());
+    let raw = String::from_utf8(raw).unwrap();
+    assert_eq!(raw.matches("Message-ID:").count(), 1, "{raw}");
+    assert!(made["messageId"][0].as_str().unwrap().ends_with("@tresor"), "a made Message-ID names no host: {made}");
+    for (cid, prop) in [("badkw", "keywords"), ("baddate", "receivedAt")] {
+        assert_eq!(set["notCreated"][cid], json!({"type": "invalidProperties", "properties": [prop]}), "{set}");
+    }
+}
+
+#[test]
+fn max_body_value_bytes_must_be_a_positive_integer() {
+    let s = Setup::new();
+    s.create("mb@example.com", &[]);
+    let server = s.start();
+    deliver(&server, "mb@example.com", "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n1234\u{2603}\r\n");
+    let c = Client::login(&server, "mb@example.com");
+    let id = c.emails(json!({})).pop().unwrap();
+    for bad in [json!(null), json!(0), json!(-5), json!("1"), json!(true), json!([])] {
+        let e = c.call_error(
+            "Email/get",
+            json!({"ids": [id], "properties": ["bodyValues"], "fetchAllBodyValues": true, "maxBodyValueBytes": bad}),
+        );
+        assert_eq!(e, json!({"type": "invalidArguments", "arguments": ["maxBodyValueBytes"]}), "{bad}");
+    }
+    let r = c.call("Email/get", json!({"ids": [id], "properties": ["bodyValues"], "fetchAllBodyValues": true, "maxBodyValueBytes": 6}));
+    assert_eq!(
+        r["list"][0]["bodyValues"]["1"],
+        json!({"value": "1234", "isTruncated": true, "isEncodingProblem": false}),
+        "never half a character"
+    );
+}

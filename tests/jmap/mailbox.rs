@@ -55,3 +55,79 @@ fn mailbox_query_filters_sorts_as_a_tree_and_reports_changes() {
     assert_eq!(c.call("Mailbox/query", json!({ "filter": { "name": "eta" } }))["ids"], json!([z]));
     assert_eq!(c.call("Mailbox/query", json!({ "filter": { "size": 1 } }))["type"], "unsupportedFilter");
 }
+
+#[test]
+fn an_account_made_bare_gets_its_role_mailboxes_from_its_clients() {
+    let s = Setup::with(|c| *c = c.replace("mailboxes = [\"drafts\", \"sent\", \"junk\", \"trash\", \"archive\"]", "mailboxes = []"));
+    s.create("bare@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "bare@example.com");
+    let all = c.call("Mailbox/get", json!({ "properties": ["name", "role"] }));
+    assert_eq!(all["list"].as_array().unwrap().len(), 1, "INBOX alone: {all}");
+    assert_eq!(all["list"][0]["role"], "inbox");
+
+    let r = c.call("Mailbox/set", json!({ "create": { "sent": { "name": "Sent Items", "role": "sent" } } }));
+    let sent = r["created"]["sent"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let r = c.call(
+        "Mailbox/set",
+        json!({ "create": {
+            "again": { "name": "Also Sent", "role": "sent" },
+            "inbox": { "name": "Inbox 2", "role": "inbox" },
+            "nonsense": { "name": "X", "role": "important-stuff" },
+        }}),
+    );
+    for cid in ["again", "inbox", "nonsense"] {
+        assert_eq!(r["notCreated"][cid], json!({ "type": "invalidProperties", "properties": ["role"] }), "{cid}: {r}");
+    }
+    // IMAP sees the role as the special use.
+    let mut imap = crate::imap::Imap::login(server.imap, "bare@example.com");
+    let list = imap.cmd("a LIST \"\" \"Sent Items\" RETURN (SPECIAL-USE)");
+    assert!(list[0].contains("\\Sent"), "{list:?}");
+
+    // The role moves: off, then onto another mailbox; INBOX keeps its own.
+    let inbox = c.mailbox("inbox");
+    let r = c.request(json!([
+        ["Mailbox/set", { "update": { sent.clone(): { "role": null } } }, "a"],
+        ["Mailbox/set", { "create": { "new": { "name": "Outbox", "role": "sent" } } }, "b"],
+        ["Mailbox/set", { "update": { inbox.clone(): { "role": null } } }, "c"]
+    ]));
+    assert_eq!(r["methodResponses"][0][1]["updated"], json!({ sent.clone(): null }), "{r}");
+    let outbox = r["methodResponses"][1][1]["created"]["new"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(r["methodResponses"][2][1]["notUpdated"][&inbox]["properties"], json!(["role"]));
+    assert_eq!(c.mailbox("sent"), outbox);
+}
+
+#[test]
+fn mailbox_set_names_every_server_set_property_sent_with_another_value() {
+    let s = Setup::new();
+    s.create("ro@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "ro@example.com");
+    let trash = c.mailbox("trash");
+    let got = c.call("Mailbox/get", json!({ "ids": [trash.clone()] }))["list"][0].clone();
+    // Sent back unchanged, server-set properties are fine.
+    let same: Value = ["id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights"]
+        .iter()
+        .map(|p| (p.to_string(), got[*p].clone()))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let r = c.call("Mailbox/set", json!({ "update": { trash.clone(): same } }));
+    assert_eq!(r["updated"], json!({ trash.clone(): null }), "{r}");
+    // Changed, every one is named, each right on its own.
+    let rights = json!({ "mayDelete": true, "mayAdmin": got["myRights"]["mayAdmin"], "mayRename": !got["myRights"]["mayRename"].as_bool().unwrap() });
+    let r = c.call(
+        "Mailbox/set",
+        json!({
+            "update": { trash.clone(): { "id": "B77", "totalEmails": 5, "unreadThreads": 1, "myRights": rights, "sortOrder": 3 } },
+            "create": { "n": { "name": "New", "id": "B1", "totalEmails": 0, "unreadEmails": 2, "myRights": { "mayAdmin": true }, "bogus": 1 } },
+        }),
+    );
+    let mut bad: Vec<String> = serde_json::from_value(r["notUpdated"][&trash]["properties"].clone()).unwrap();
+    bad.sort();
+    assert_eq!(bad, ["id", "myRights/mayDelete", "myRights/mayRename", "totalEmails", "unreadThreads"], "{r}");
+    let mut bad: Vec<String> = serde_json::from_value(r["notCreated"]["n"]["properties"].clone()).unwrap();
+    bad.sort();
+    assert_eq!(bad, ["bogus", "id", "myRights/mayAdmin", "unreadEmails"], "{r}");
+    let sort = c.call("Mailbox/get", json!({ "ids": [trash], "properties": ["sortOrder"] }))["list"][0]["sortOrder"].clone();
+    assert_eq!(sort, got["sortOrder"], "a refused update changes nothing");
+}
