@@ -4,7 +4,11 @@
 
 use crate::{BLOB, CORE, LIMITS, MAIL, Policy, QUOTA, RETENTION, SUBMISSION, VACATION, WEBSOCKET, method, refs};
 use serde_json::{Map, Value, json};
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use tresor_store::{Account, directory::AccountRecord};
 
 /// A request-level error: the whole request is refused with this status and body.
@@ -102,7 +106,11 @@ impl Ctx<'_> {
 }
 
 /// Processes one JMAP request body for `account`; returns the response body.
-pub fn process(account: &Account, record: &AccountRecord, policy: &Policy, body: &[u8]) -> Result<Value, Problem> {
+/// Runs one request. `abandoned` is checked between method calls: once the
+/// client is gone (it closed the connection), the calls not yet begun are
+/// not run, so a dropped request stops using the store and does not hold up
+/// a shutdown.
+pub fn process(account: &Account, record: &AccountRecord, policy: &Policy, body: &[u8], abandoned: &AtomicBool) -> Result<Value, Problem> {
     if body.len() > LIMITS.max_size_request {
         return Err(Problem::Limit("maxSizeRequest"));
     }
@@ -144,6 +152,9 @@ pub fn process(account: &Account, record: &AccountRecord, policy: &Policy, body:
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default();
     for (name, args, call_id) in parsed {
+        if abandoned.load(Ordering::Relaxed) {
+            break;
+        }
         let result =
             resolve(args, &responses).map(|args| with_creation_ids(args, &created)).and_then(|args| method::call(&ctx, &name, args));
         match result {
@@ -224,4 +235,34 @@ fn resolve(args: Map<String, Value>, done: &[Value]) -> Result<Map<String, Value
         out.insert(plain.to_owned(), resolved);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tresor_crypto::{MasterKey, password::Cost};
+    use tresor_kv::memory::MemoryEngine;
+    use tresor_store::{Store, StoreConfig, directory::NewAccount};
+
+    #[test]
+    fn an_abandoned_request_runs_no_further_calls() {
+        let master = MasterKey::from_file_text(&MasterKey::generate_file()).unwrap();
+        let config = StoreConfig { password_cost: Cost { memory_kib: 64, iterations: 1 }, ..StoreConfig::default() };
+        let store = Store::open(Arc::new(MemoryEngine::default()), master, config).unwrap();
+        let record =
+            store.create_account(NewAccount { login: "a@example.com", password: "pw", aliases: &[], quota: None, now: 0 }).unwrap();
+        let account = store.account(record.account_id()).unwrap();
+        let policy = Policy { retention_min_days: 0, retention_max_days: 0, submission: false };
+        let body = json!({
+            "using": [CORE, MAIL],
+            "methodCalls": [["Mailbox/set", { "accountId": crate::ids::account(record.account_id()), "create": { "x": { "name": "X" } } }, "a"]],
+        })
+        .to_string();
+        let gone = process(&account, &record, &policy, body.as_bytes(), &AtomicBool::new(true)).unwrap();
+        assert_eq!(gone["methodResponses"], json!([]));
+        assert!(account.mailbox_by_name("X").unwrap().is_none(), "nothing ran");
+        let here = process(&account, &record, &policy, body.as_bytes(), &AtomicBool::new(false)).unwrap();
+        assert!(here["methodResponses"][0][1]["created"]["x"]["id"].is_string(), "{here}");
+    }
 }

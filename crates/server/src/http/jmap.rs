@@ -12,6 +12,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -94,17 +98,32 @@ async fn api(State(s): State<AppState>, Extension(conn): Extension<Conn>, header
     };
     let store = s.store.clone();
     let policy = policy(&s);
+    // Hyper drops this future when the client goes away; the guard then tells
+    // the blocking task to stop before its next method call.
+    let abandoned = Abandoned::default();
+    let flag = abandoned.0.clone();
     let result = tokio::task::spawn_blocking(move || {
         let account = store.account(record.account_id())?;
-        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &record, &policy, &body))
+        Ok::<_, tresor_store::Error>(tresor_jmap::process(&account, &record, &policy, &body, &flag))
     })
     .await;
+    drop(abandoned);
     match result {
         Ok(Ok(Ok(v))) => json(StatusCode::OK, &v, "application/json"),
         Ok(Ok(Err(problem))) => {
             json(StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::BAD_REQUEST), &problem.body(), "application/problem+json")
         }
         _ => cors((StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response()),
+    }
+}
+
+/// Set when dropped: the request it guards lost its client.
+#[derive(Default)]
+struct Abandoned(Arc<AtomicBool>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -332,7 +351,9 @@ async fn ws_session(
                     Ok(v) if v["@type"] == "Request" => {
                         let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
                         let (acc, rec, body) = (account.clone(), record.clone(), text.into_bytes());
-                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &rec, &policy, &body)).await {
+                        let abandoned = Abandoned::default();
+                        let flag = abandoned.0.clone();
+                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &rec, &policy, &body, &flag)).await {
                             Ok(Ok(mut r)) => {
                                 r["@type"] = "Response".into();
                                 r["requestId"] = id;
