@@ -144,6 +144,9 @@ fn query_windows_and_query_changes_say_which_query_they_answer() {
     assert_eq!(page(json!({ "position": 5 })), (0, vec![]), "past the end: nothing, at 0");
     assert_eq!(page(json!({ "anchor": all[2], "anchorOffset": -1, "limit": 2 })), (1, all[1..3].to_vec()));
     assert_eq!(page(json!({ "anchor": all[4], "anchorOffset": 3 })), (0, vec![]));
+    assert_eq!(page(json!({ "position": i64::MIN })), (0, all.clone()), "no overflow");
+    assert_eq!(page(json!({ "anchor": all[4], "anchorOffset": i64::MAX })), (0, vec![]));
+    assert_eq!(page(json!({ "anchor": all[4], "anchorOffset": i64::MIN })), (0, all.clone()));
     for (arg, value) in [("position", json!("1")), ("anchorOffset", json!(1.5)), ("limit", json!(-1)), ("anchor", json!(7))] {
         let mut args = json!({ "anchor": all[0] });
         if arg == "position" {

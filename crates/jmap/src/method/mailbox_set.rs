@@ -184,18 +184,45 @@ fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, no
     if !bad.is_empty() {
         return Err(invalid_properties(bad));
     }
-    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| json!({ "type": "invalidProperties", "properties": ["name"] }))?;
-    let full = full_name(ctx, name, props.get("parentId").unwrap_or(&Value::Null), created)?;
-    let m = ctx.account.create_mailbox(&full, role, now).map_err(store_error)?;
+    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| invalid_property("name"))?;
+    // Everything checked before the mailbox exists.
     let patch = MailboxPatch {
-        subscribed: props.get("isSubscribed").and_then(Value::as_bool),
-        sort_order: props.get("sortOrder").and_then(Value::as_u64).map(|o| o as u32),
+        subscribed: match props.get("isSubscribed") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
+        },
+        sort_order: match props.get("sortOrder") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(sort_order(v)?),
+        },
+        retention_days: match props.get("retentionDays") {
+            None => None,
+            Some(v) => Some(retention_days(ctx, v)?),
+        },
         ..MailboxPatch::default()
     };
-    if patch.subscribed.is_some() || patch.sort_order.is_some() {
+    let full = full_name(ctx, name, props.get("parentId").unwrap_or(&Value::Null), created)?;
+    let m = ctx.account.create_mailbox(&full, role, now).map_err(store_error)?;
+    if patch.subscribed.is_some() || patch.sort_order.is_some() || patch.retention_days.is_some() {
         return ctx.account.update_mailbox(m.id, patch).map_err(store_error);
     }
     Ok(m)
+}
+
+fn sort_order(v: &Value) -> Result<u32, Value> {
+    v.as_u64().and_then(|o| u32::try_from(o).ok()).ok_or_else(|| invalid_property("sortOrder"))
+}
+
+/// `retentionDays`: days within the server's bounds, or null for "keep forever".
+fn retention_days(ctx: &Ctx<'_>, v: &Value) -> Result<Option<u32>, Value> {
+    let days = match v {
+        Value::Null => None,
+        v => Some(v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or_else(|| invalid_property("retentionDays"))?),
+    };
+    if days.is_some_and(|d| !ctx.policy.retention_allowed(d)) {
+        return Err(invalid_property("retentionDays"));
+    }
+    Ok(days)
 }
 
 fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<(), Value> {
@@ -207,9 +234,7 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
     for (key, value) in patch {
         match key.as_str() {
             "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
-            "sortOrder" => {
-                changes.sort_order = Some(value.as_u64().and_then(|o| u32::try_from(o).ok()).ok_or_else(|| invalid_property("sortOrder"))?)
-            }
+            "sortOrder" => changes.sort_order = Some(sort_order(value)?),
             "role" => {
                 let role = match value {
                     Value::Null => None,
@@ -221,16 +246,7 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
             }
             "name" | "parentId" => {}
             k if SERVER_SET.contains(&k) => {}
-            "retentionDays" if ctx.uses(crate::RETENTION) => {
-                let days = match value {
-                    Value::Null => None,
-                    v => Some(v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or_else(|| invalid_property("retentionDays"))?),
-                };
-                if days.is_some_and(|d| !ctx.policy.retention_allowed(d)) {
-                    return Err(invalid_property("retentionDays"));
-                }
-                changes.retention_days = Some(days);
-            }
+            "retentionDays" if ctx.uses(crate::RETENTION) => changes.retention_days = Some(retention_days(ctx, value)?),
             other => bad.push(other.to_owned()),
         }
     }

@@ -200,13 +200,13 @@ impl Window {
         let total = found.len() as i64;
         let start = match args.get("anchor") {
             None | Some(Value::Null) => match int("position")? {
-                p if p < 0 => (total + p).max(0),
+                p if p < 0 => total.saturating_add(p).max(0),
                 p => p,
             },
             Some(anchor) => {
                 let anchor = anchor.as_str().ok_or_else(|| MethodError::bad_argument("anchor", "anchor must be an id"))?;
                 let at = found.iter().position(|x| is_anchor(x, anchor)).ok_or_else(|| MethodError::new("anchorNotFound"))?;
-                (at as i64 + int("anchorOffset")?).max(0)
+                (at as i64).saturating_add(int("anchorOffset")?).max(0)
             }
         };
         let limit = match args.get("limit") {
