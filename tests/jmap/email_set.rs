@@ -100,7 +100,7 @@ fn creation_ids_reach_later_calls_and_email_copy_says_why_not() {
 }
 
 #[test]
-fn a_message_id_or_date_given_in_any_spelling_or_on_the_only_part_is_the_messages_own() {
+fn a_message_id_or_date_given_in_any_spelling_or_on_the_root_part_is_the_messages_own() {
     let s = Setup::new();
     s.create("mid@example.com", &[]);
     let server = s.start();
@@ -118,6 +118,14 @@ fn a_message_id_or_date_given_in_any_spelling_or_on_the_only_part_is_the_message
                 "textBody": [{"partId": "1", "type": "text/plain"}]},
             "none": {"mailboxIds": {drafts.clone(): true}, "subject": "made", "bodyValues": {"1": {"value": "x"}},
                 "textBody": [{"partId": "1", "type": "text/plain"}]},
+            "multi": {"mailboxIds": {drafts.clone(): true}, "bodyValues": {"1": {"value": "x"}, "2": {"value": "<p>x</p>"}},
+                "bodyStructure": {"type": "multipart/alternative", "header:Message-ID": " <root@example.net>", "subParts": [
+                    {"partId": "1", "type": "text/plain"}, {"partId": "2", "type": "text/html"}]}},
+            "twice": {"mailboxIds": {drafts.clone(): true}, "subject": "one", "bodyValues": {"1": {"value": "x"}},
+                "bodyStructure": {"type": "multipart/mixed", "header:Subject:asText": "two", "header:X-Fine": " yes",
+                    "subParts": [{"partId": "1", "type": "text/plain"}]}},
+            "twice2": {"mailboxIds": {drafts.clone(): true}, "header:Date": " Tue, 1 Sep 2026 10:00:00 +0200",
+                "bodyValues": {"1": {"value": "x"}}, "textBody": [{"partId": "1", "header:date:asDate": "2026-09-01T10:00:00Z"}]},
             "badkw": {"mailboxIds": {drafts.clone(): true}, "keywords": {"$seen": false}},
             "baddate": {"mailboxIds": {drafts.clone(): true}, "receivedAt": 12},
         }}),
@@ -139,6 +147,15 @@ fn a_message_id_or_date_given_in_any_spelling_or_on_the_only_part_is_the_message
     let raw = String::from_utf8(raw).unwrap();
     assert_eq!(raw.matches("Message-ID:").count(), 1, "{raw}");
     assert!(made["messageId"][0].as_str().unwrap().ends_with("@tresor"), "a made Message-ID names no host: {made}");
+    // On a multipart root too: one Message-ID, the client's.
+    let multi = get("multi");
+    assert_eq!(multi["messageId"], json!(["root@example.net"]));
+    let (_, raw) = c.download(multi["blobId"].as_str().unwrap());
+    assert_eq!(String::from_utf8(raw).unwrap().to_ascii_lowercase().matches("message-id:").count(), 1);
+    // A field allowed once, given on the root part and on the Email: refused,
+    // naming the part's property.
+    assert_eq!(set["notCreated"]["twice"], json!({"type": "invalidProperties", "properties": ["bodyStructure/header:Subject:asText"]}));
+    assert_eq!(set["notCreated"]["twice2"], json!({"type": "invalidProperties", "properties": ["textBody/0/header:date:asDate"]}));
     for (cid, prop) in [("badkw", "keywords"), ("baddate", "receivedAt")] {
         assert_eq!(set["notCreated"][cid], json!({"type": "invalidProperties", "properties": [prop]}), "{set}");
     }

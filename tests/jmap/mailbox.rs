@@ -95,6 +95,21 @@ fn an_account_made_bare_gets_its_role_mailboxes_from_its_clients() {
     let outbox = r["methodResponses"][1][1]["created"]["new"]["id"].as_str().unwrap().to_owned();
     assert_eq!(r["methodResponses"][2][1]["notUpdated"][&inbox]["properties"], json!(["role"]));
     assert_eq!(c.mailbox("sent"), outbox);
+
+    // Within one call only the final state counts: the role moves whether
+    // the new holder is created or updated, whatever the order written.
+    let r = c.call(
+        "Mailbox/set",
+        json!({ "create": { "newer": { "name": "Outbox 2", "role": "sent" } }, "update": { outbox.clone(): { "role": null } } }),
+    );
+    let newer = r["created"]["newer"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    assert_eq!(r["updated"], json!({ outbox.clone(): null }), "{r}");
+    let r = c.call("Mailbox/set", json!({ "update": { outbox.clone(): { "role": "sent" }, newer.clone(): { "role": null } } }));
+    assert_eq!(r["updated"], json!({ outbox.clone(): null, newer.clone(): null }), "{r}");
+    assert_eq!(c.mailbox("sent"), outbox);
+    // A final state with two holders is refused for the one that would be second.
+    let r = c.call("Mailbox/set", json!({ "update": { newer.clone(): { "role": "sent" } } }));
+    assert_eq!(r["notUpdated"][&newer]["properties"], json!(["role"]), "{r}");
 }
 
 #[test]

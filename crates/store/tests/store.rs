@@ -420,6 +420,33 @@ fn copy_move_and_expunge_keep_counts_uids_and_the_change_log_right() {
 }
 
 #[test]
+fn a_message_appended_in_several_mailboxes_is_in_all_or_none() {
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "several@example.com", &[]);
+    let a = account_of(&store, "several@example.com");
+    let archive = a.mailbox_by_role(Role::Archive).unwrap().unwrap().id;
+    let drafts = a.mailbox_by_role(Role::Drafts).unwrap().unwrap().id;
+    let raw = b"Subject: both\r\n\r\nhi\r\n";
+    let summary = tresor_message::parse(raw);
+    let new = |mailbox| NewMessage { raw, summary: &summary, mailbox, keywords: vec!["$seen".into()], received_at: NOW };
+
+    let before = a.modseq();
+    let appended = a.append_in(new(drafts), &[archive, drafts]).unwrap();
+    let state = a.email_state(appended.email).unwrap().unwrap();
+    assert_eq!(state.mailboxes, vec![(drafts, 1), (archive, 1)], "a mailbox named twice holds it once");
+    assert_eq!(a.modseq(), before + 1, "one transaction");
+    assert_eq!((a.counters().messages, a.uids(archive).unwrap().len()), (1, 1));
+    let kinds: Vec<String> =
+        a.changes_since(before).unwrap().iter().map(|(_, c)| format!("{c:?}").split(' ').next().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["Created", "Thread", "Added", "Added"]);
+
+    // One mailbox missing: nothing is stored anywhere.
+    let gone = MailboxId(drafts.0 + 1000);
+    assert!(matches!(a.append_in(new(drafts), &[archive, gone]), Err(Error::NoMailbox)));
+    assert_eq!((a.counters().messages, a.uids(drafts).unwrap().len(), a.uids(archive).unwrap().len()), (1, 1, 1));
+}
+
+#[test]
 fn mailboxes_rename_with_children_and_delete() {
     let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
     create(&store, "r@example.com", &[]);

@@ -38,6 +38,25 @@ const CONVENIENCE: &[(&str, &str)] = &[
     ("sentAt", "date"),
 ];
 
+/// Header fields a message has at most once (RFC 5322 3.6).
+const ONCE: &[&str] = &["date", "from", "sender", "reply-to", "to", "cc", "bcc", "message-id", "in-reply-to", "references", "subject"];
+
+/// The body part that is the message's root, with the path naming it in
+/// errors: the bodyStructure, or the only part of the three lists.
+fn root_part<'a>(structure: Option<&'a Value>, bodies: [&'a Option<Value>; 2], attachments: &[&'a Value]) -> (String, Option<&'a Value>) {
+    if let Some(s) = structure {
+        return ("bodyStructure".into(), Some(s));
+    }
+    let mut parts = [("textBody/0", bodies[0].as_ref()), ("htmlBody/0", bodies[1].as_ref())]
+        .into_iter()
+        .filter_map(|(path, p)| Some((path.to_owned(), p?)))
+        .chain(attachments.iter().enumerate().map(|(i, p)| (format!("attachments/{i}"), *p)));
+    match (parts.next(), parts.next()) {
+        (Some((path, p)), None) => (path, Some(p)),
+        _ => (String::new(), None),
+    }
+}
+
 /// `invalidProperties` naming the property (`why` documents the rule here;
 /// SetErrors carry no description, see `set_error`).
 fn invalid(property: &str, why: impl Into<String>) -> Value {
@@ -424,15 +443,27 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     }
     b = match body {
         Some(mut body) => {
-            // A single part's own header fields (all but Content-*) are the
-            // message's: one header block, so a Message-ID or Date given on
-            // the part is the message's own.
-            if !matches!(body.contents, BodyPart::Multipart(_)) {
-                let (own, content) =
-                    std::mem::take(&mut body.headers).into_iter().partition(|(n, _)| !n.to_ascii_lowercase().starts_with("content-"));
-                body.headers = content;
-                b.headers.extend::<Vec<_>>(own);
+            // The root part's header fields (all but Content-*) are the
+            // message's: they share its header block, so a Message-ID or
+            // Date given there is the message's own, and a field RFC 5322
+            // allows once may not also come from the Email's properties.
+            let (own, content): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut body.headers).into_iter().partition(|(n, _)| !n.to_ascii_lowercase().starts_with("content-"));
+            body.headers = content;
+            let clashing: Vec<String> = own
+                .iter()
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .filter(|n| ONCE.contains(&n.as_str()) && b.headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
+                .collect();
+            if !clashing.is_empty() {
+                let (path, root) = root_part(structure, [&text_part, &html_part], &attachments);
+                let named = root.and_then(Value::as_object).into_iter().flatten().filter_map(|(k, _)| {
+                    let h = HeaderProperty::parse(k)?;
+                    clashing.contains(&h.name.to_ascii_lowercase()).then(|| format!("{path}/{k}"))
+                });
+                return Err(json!({ "type": "invalidProperties", "properties": named.collect::<Vec<_>>() }));
             }
+            b.headers.extend(own);
             b.body(body)
         }
         None => b.text_body(""),
@@ -462,10 +493,8 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
         Some(k) => super::keywords(k).ok_or_else(|| invalid("keywords", "keywords map keywords to true"))?,
     };
     let summary = tresor_message::parse(&raw);
-    let appended = ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }).map_err(fail)?;
-    for m in rest {
-        ctx.account.copy(first, &[appended.uid], *m).map_err(fail)?;
-    }
+    let appended =
+        ctx.account.append_in(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }, rest).map_err(fail)?;
     let meta = ctx.account.email_meta(appended.email).map_err(fail)?.ok_or_else(|| set_error("serverFail", "vanished"))?;
     Ok(json!({ "id": ids::email(appended.email), "blobId": ids::blob(meta.blob), "threadId": ids::thread(meta.thread), "size": meta.size }))
 }

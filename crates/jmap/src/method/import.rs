@@ -83,12 +83,14 @@ fn one(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     let raw = crate::blob::download(ctx.account, blob_id).ok_or_else(|| set_error("blobNotFound", "no such blob"))?;
     let (&first, rest) = mailboxes.split_first().expect("checked non-empty");
     let summary = tresor_message::parse(&raw);
-    let appended = ctx.account.append(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }).map_err(fail)?;
-    for m in rest {
-        ctx.account.copy(first, &[appended.uid], *m).map_err(fail)?;
-    }
-    if let Some(upload) = ids::parse_upload(blob_id) {
-        ctx.account.upload_used(upload, tresor_types::time::now()).map_err(fail)?;
+    let appended =
+        ctx.account.append_in(NewMessage { raw: &raw, summary: &summary, mailbox: first, keywords, received_at }, rest).map_err(fail)?;
+    // The message is stored: a failure to shorten the upload's life must
+    // not make the import look failed (a retry would store it twice).
+    if let Some(upload) = ids::parse_upload(blob_id).or_else(|| ids::parse_blob(blob_id))
+        && let Err(e) = ctx.account.upload_used(upload, tresor_types::time::now())
+    {
+        tracing::warn!(account = ctx.account.id.0, "import: upload {upload:x} keeps its day: {e}");
     }
     let meta = ctx.account.email_meta(appended.email).map_err(fail)?.ok_or_else(|| set_error("serverFail", "vanished"))?;
     Ok(json!({ "id": ids::email(appended.email), "blobId": ids::blob(meta.blob), "threadId": ids::thread(meta.thread), "size": meta.size }))

@@ -59,6 +59,25 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let old_state = super::writable_state(ctx, args)?;
     let now = tresor_types::time::now();
     let mut created_ids: HashMap<String, MailboxId> = HashMap::new();
+    let (mut updated, mut not_updated) = (Map::new(), Map::new());
+    let mut run_update =
+        |id: &String, patch: &Value, created_ids: &HashMap<String, MailboxId>| match update(ctx, id, patch, created_ids, now) {
+            Ok(()) => {
+                updated.insert(id.clone(), Value::Null);
+            }
+            Err(e) => {
+                not_updated.insert(id.clone(), e);
+            }
+        };
+    // One mailbox per role holds for the call's final state, not for each
+    // step (RFC 8620 5.3): updates that take a role away from a mailbox run
+    // first, so a role can move to a mailbox created or updated in the same
+    // call whatever the order the client wrote them in.
+    let (releasing, updates): (Vec<_>, Vec<_>) =
+        args.get("update").and_then(Value::as_object).into_iter().flatten().partition(|(id, patch)| releases_role(ctx, id, patch));
+    for (id, patch) in releasing {
+        run_update(id, patch, &created_ids);
+    }
     let (mut created, mut not_created) = (Map::new(), Map::new());
     // Creations may name each other as parents (`#cid`), in any order:
     // create in passes until nothing more can be created.
@@ -95,16 +114,8 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     for (cid, _) in pending {
         not_created.insert(cid.clone(), invalid_property("parentId"));
     }
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    for (id, patch) in args.get("update").and_then(Value::as_object).into_iter().flatten() {
-        match update(ctx, id, patch, &created_ids, now) {
-            Ok(()) => {
-                updated.insert(id.clone(), Value::Null);
-            }
-            Err(e) => {
-                not_updated.insert(id.clone(), e);
-            }
-        }
+    for (id, patch) in updates {
+        run_update(id, patch, &created_ids);
     }
     // `onDestroyRemoveMessages` is the draft's name, still sent by older clients.
     let remove_emails =
@@ -130,6 +141,17 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         "notUpdated": obj_or_null(not_updated),
         "notDestroyed": obj_or_null(not_destroyed),
     }))
+}
+
+/// Whether this update takes its role away from an existing mailbox (and
+/// names nothing created in this call, so it can run before the creations).
+fn releases_role(ctx: &Ctx<'_>, id: &str, patch: &Value) -> bool {
+    let Some(role) = patch.get("role") else { return false };
+    if patch.get("parentId").and_then(Value::as_str).is_some_and(|p| p.starts_with('#')) {
+        return false;
+    }
+    let current = ids::parse_mailbox(id).and_then(|m| ctx.account.mailbox(m).ok().flatten()).and_then(|m| m.role);
+    current.is_some_and(|r| role.as_str() != Some(r.name()))
 }
 
 /// A mailbox id argument: an existing id or `#creationId` from this call.

@@ -220,6 +220,11 @@ impl Config {
                 Some(role) => Ok(role),
             })
             .collect::<Result<Vec<_>>>()?;
+        for (i, role) in default_mailboxes.iter().enumerate() {
+            if default_mailboxes[..i].contains(role) {
+                bail!("accounts.mailboxes: {:?} is listed twice (one mailbox per role)", raw.accounts.mailboxes[i]);
+            }
+        }
         let admin_socket = if raw.admin.socket.is_empty() { base.join("tresor.sock") } else { path(&raw.admin.socket, "admin.socket")? };
         Ok(Config {
             storage,
@@ -313,6 +318,8 @@ mod tests {
             "[storage]\npath = \"/d\"\n[keys]\nmaster = \"/d/master.key\"",
             "[storage]\npathh = \"/d\"",
             "[lmtp]\nmax_message_size = \"64X\"",
+            "[accounts]\nmailboxes = [\"inbox\"]",
+            "[accounts]\nmailboxes = [\"trash\", \"sent\", \"trash\"]",
         ] {
             assert!(lower(bad).is_err(), "{bad}");
         }

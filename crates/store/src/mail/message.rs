@@ -91,6 +91,13 @@ impl Account {
     /// Stores a message durably; returns once it is fsynced. Refused for an
     /// account that is not active, over quota, or a poisoned store.
     pub fn append(&self, new: NewMessage<'_>) -> Result<Appended> {
+        self.append_in(new, &[])
+    }
+
+    /// As [`Account::append`], the message also in each of `more` (JMAP's
+    /// `mailboxIds`), all in one transaction: it is in every mailbox or in
+    /// none. The returned UID is the one in `new.mailbox`.
+    pub fn append_in(&self, new: NewMessage<'_>, more: &[MailboxId]) -> Result<Appended> {
         let policy = self.policy();
         if policy.state != crate::directory::AccountState::Active {
             return Err(Error::NotActive);
@@ -112,17 +119,31 @@ impl Account {
         mailbox.highest_modseq = modseq;
 
         txn.put(meta_key(email), &EmailMeta { blob, size, received_at: new.received_at, thread, summary: new.summary.clone() });
+        txn.log(Change::Created { email });
+        txn.log(Change::Thread { thread });
+        let mut memberships = vec![(mailbox.id, uid)];
+        txn.put(uid_key(mailbox.id, uid), &UidEntry { email, received_at: new.received_at });
+        txn.put_mailbox(&mailbox);
+        txn.log(Change::Added { email, mailbox: mailbox.id, uid });
+        for &other in more {
+            if memberships.iter().any(|(m, _)| *m == other) {
+                continue;
+            }
+            let mut other = self.mailbox(other)?.ok_or(Error::NoMailbox)?;
+            let uid = other.uid_next;
+            other.uid_next += 1;
+            other.highest_modseq = modseq;
+            memberships.push((other.id, uid));
+            txn.put(uid_key(other.id, uid), &UidEntry { email, received_at: new.received_at });
+            txn.put_mailbox(&other);
+            txn.log(Change::Added { email, mailbox: other.id, uid });
+        }
         let mut keywords = new.keywords;
         keywords.sort();
         keywords.dedup();
-        txn.put(state_key(email), &EmailState { mailboxes: vec![(mailbox.id, uid)], keywords, modseq });
-        txn.put(uid_key(mailbox.id, uid), &UidEntry { email, received_at: new.received_at });
-        txn.put_mailbox(&mailbox);
+        txn.put(state_key(email), &EmailState { mailboxes: memberships, keywords, modseq });
         txn.counters.bytes += size;
         txn.counters.messages += 1;
-        txn.log(Change::Created { email });
-        txn.log(Change::Thread { thread });
-        txn.log(Change::Added { email, mailbox: mailbox.id, uid });
         let modseq = txn.commit()?;
         Ok(Appended { email, uid, uid_validity: mailbox.uid_validity, modseq })
     }

@@ -41,18 +41,11 @@ impl Account {
     /// A message was made from this upload: it expires an hour from `now`
     /// instead of a day after the upload.
     pub fn upload_used(&self, blob: u64, now: UnixTime) -> Result<()> {
+        // Read under the write lock: the sweep may be deleting this upload.
+        let mut txn = self.begin()?;
         let Some((at, size)) = self.get::<(UnixTime, u64)>(&record(blob))? else { return Ok(()) };
         let at = at.min(now - UPLOAD_LIFETIME + USED_UPLOAD_LIFETIME);
-        let mut txn = self.begin()?;
         txn.put(record(blob), &(at, size));
-        txn.commit()?;
-        Ok(())
-    }
-
-    pub fn delete_upload(&self, blob: u64) -> Result<()> {
-        let mut txn = self.begin()?;
-        txn.delete(record(blob));
-        txn.delete_blob(blob);
         txn.commit()?;
         Ok(())
     }
@@ -66,9 +59,18 @@ impl Account {
             .filter(|(_, (at, _))| *at < before)
             .map(|(k, _)| keys::be_u64(&k[1..]))
             .collect();
-        for blob in &old {
-            self.delete_upload(*blob)?;
+        let mut deleted = 0;
+        for blob in old {
+            // Checked again under the write lock: an import may just have
+            // used it (its hour then starts at that import).
+            let mut txn = self.begin()?;
+            if self.get::<(UnixTime, u64)>(&record(blob))?.is_some_and(|(at, _)| at < before) {
+                txn.delete(record(blob));
+                txn.delete_blob(blob);
+                txn.commit()?;
+                deleted += 1;
+            }
         }
-        Ok(old.len())
+        Ok(deleted)
     }
 }
