@@ -232,6 +232,15 @@ fn websocket_carries_requests_and_pushes_state_changes() {
     deliver(&server, "ws@example.com", "Subject: quiet\r\n\r\nx\r\n");
     send(&mut ws, &echo("r4"));
     assert_eq!(receive(&mut ws)["requestId"], "r4", "no StateChange once push is off");
+
+    // Requests sent without waiting (more than are read ahead while one
+    // runs) are all answered, in order.
+    for i in 0..10 {
+        send(&mut ws, &echo(&format!("p{i}")));
+    }
+    for i in 0..10 {
+        assert_eq!(receive(&mut ws)["requestId"], format!("p{i}"));
+    }
 }
 
 #[test]

@@ -320,81 +320,109 @@ async fn ws_session(
     record: tresor_store::directory::AccountRecord,
     policy: tresor_jmap::Policy,
 ) {
-    let record = std::sync::Arc::new(record);
     use axum::extract::ws::Message;
+    let record = std::sync::Arc::new(record);
     let account_id = tresor_jmap::ids::account(account.id);
     let mut changes = account.subscribe();
     let mut push: Option<Vec<String>> = None;
+    // Messages that arrived while a request ran (RFC 8887 lets a client send
+    // the next one without waiting), at most the session's
+    // maxConcurrentRequests of them.
+    let mut queued: std::collections::VecDeque<Message> = std::collections::VecDeque::new();
     loop {
-        tokio::select! {
-            msg = socket.recv() => {
-                let Some(Ok(msg)) = msg else { return };
-                let text = match msg {
-                    Message::Text(t) => t.to_string(),
-                    Message::Close(_) => return,
-                    _ => continue,
+        let msg = match queued.pop_front() {
+            Some(m) => m,
+            None => tokio::select! {
+                msg = socket.recv() => match msg {
+                    Some(Ok(m)) => m,
+                    _ => return,
+                },
+                changed = changes.changed(), if push.is_some() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let state = changes.borrow_and_update().to_string();
+                    let types = push.as_ref().expect("guarded");
+                    let changed: serde_json::Map<String, serde_json::Value> =
+                        types.iter().map(|t| (t.clone(), state.clone().into())).collect();
+                    let event = serde_json::json!({ "@type": "StateChange", "changed": { account_id.clone(): changed } });
+                    if socket.send(Message::Text(event.to_string().into())).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            },
+        };
+        let text = match msg {
+            Message::Text(t) => t.to_string(),
+            Message::Close(_) => return,
+            _ => continue,
+        };
+        let reply = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if v["@type"] == "WebSocketPushEnable" => {
+                let types: Vec<String> = match v["dataTypes"].as_array() {
+                    Some(a) => a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                    None => vec!["Email".into(), "Mailbox".into()],
                 };
-                let reply = match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(v) if v["@type"] == "WebSocketPushEnable" => {
-                        let types: Vec<String> = match v["dataTypes"].as_array() {
-                            Some(a) => a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
-                            None => vec!["Email".into(), "Mailbox".into()],
-                        };
-                        push = Some(types);
-                        changes.borrow_and_update();
-                        continue;
+                push = Some(types);
+                changes.borrow_and_update();
+                continue;
+            }
+            Ok(v) if v["@type"] == "WebSocketPushDisable" => {
+                push = None;
+                continue;
+            }
+            Ok(v) if v["@type"] == "Request" => {
+                let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
+                let (acc, rec, body) = (account.clone(), record.clone(), text.into_bytes());
+                // Dropped when this session ends (the client closed or went
+                // away while the request ran): the request then stops
+                // before its next method call.
+                let abandoned = Abandoned::default();
+                let flag = abandoned.0.clone();
+                let mut task = tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &rec, &policy, &body, &flag));
+                let result = loop {
+                    tokio::select! {
+                        r = &mut task => break r,
+                        more = socket.recv(), if queued.len() < MAX_QUEUED => match more {
+                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                            Some(Ok(m)) => queued.push_back(m),
+                        },
                     }
-                    Ok(v) if v["@type"] == "WebSocketPushDisable" => {
-                        push = None;
-                        continue;
+                };
+                drop(abandoned);
+                match result {
+                    Ok(Ok(mut r)) => {
+                        r["@type"] = "Response".into();
+                        r["requestId"] = id;
+                        r
                     }
-                    Ok(v) if v["@type"] == "Request" => {
-                        let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
-                        let (acc, rec, body) = (account.clone(), record.clone(), text.into_bytes());
-                        let abandoned = Abandoned::default();
-                        let flag = abandoned.0.clone();
-                        match tokio::task::spawn_blocking(move || tresor_jmap::process(&acc, &rec, &policy, &body, &flag)).await {
-                            Ok(Ok(mut r)) => {
-                                r["@type"] = "Response".into();
-                                r["requestId"] = id;
-                                r
-                            }
-                            Ok(Err(problem)) => {
-                                let mut b = problem.body();
-                                b["@type"] = "RequestError".into();
-                                b["requestId"] = id;
-                                b
-                            }
-                            Err(_) => return,
-                        }
-                    }
-                    Err(_) => {
-                        let mut b = tresor_jmap::Problem::NotJson.body();
+                    Ok(Err(problem)) => {
+                        let mut b = problem.body();
                         b["@type"] = "RequestError".into();
+                        b["requestId"] = id;
                         b
                     }
-                    _ => {
-                        let mut b = tresor_jmap::Problem::NotRequest("expected Request, WebSocketPushEnable or WebSocketPushDisable".into()).body();
-                        b["@type"] = "RequestError".into();
-                        b
-                    }
-                };
-                if socket.send(Message::Text(reply.to_string().into())).await.is_err() {
-                    return;
+                    Err(_) => return,
                 }
             }
-            changed = changes.changed(), if push.is_some() => {
-                if changed.is_err() {
-                    return;
-                }
-                let state = changes.borrow_and_update().to_string();
-                let types = push.as_ref().expect("guarded");
-                let changed: serde_json::Map<String, serde_json::Value> = types.iter().map(|t| (t.clone(), state.clone().into())).collect();
-                let event = serde_json::json!({ "@type": "StateChange", "changed": { account_id.clone(): changed } });
-                if socket.send(Message::Text(event.to_string().into())).await.is_err() {
-                    return;
-                }
+            Err(_) => {
+                let mut b = tresor_jmap::Problem::NotJson.body();
+                b["@type"] = "RequestError".into();
+                b
             }
+            _ => {
+                let mut b = tresor_jmap::Problem::NotRequest("expected Request, WebSocketPushEnable or WebSocketPushDisable".into()).body();
+                b["@type"] = "RequestError".into();
+                b
+            }
+        };
+        if socket.send(Message::Text(reply.to_string().into())).await.is_err() {
+            return;
         }
     }
 }
+
+/// Messages a WebSocket client may send ahead while a request runs (the
+/// session's `maxConcurrentRequests`); beyond, the socket is not read.
+const MAX_QUEUED: usize = 4;
