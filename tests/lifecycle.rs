@@ -23,7 +23,7 @@ fn terminated_accounts_are_purged_on_time_and_leave_nothing() {
     assert!(out.contains("purged at"), "{out}");
     let show = s.ok(&["account", "show", &login], "");
     assert!(field(&show, "state").starts_with("terminating (purge at "), "{show}");
-    let r = c.cmd(&format!("MAIL FROM:<x@example.org>"));
+    let r = c.cmd("MAIL FROM:<x@example.org>");
     assert!(r.starts_with("250"));
     let r = c.cmd(&format!("RCPT TO:<{login}>"));
     assert!(r.starts_with("550 5.2.1"), "a terminating account receives nothing: {r}");

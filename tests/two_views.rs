@@ -57,8 +57,11 @@ impl Jmap {
     }
 }
 
+/// The UID of each (mailbox, email).
+type Uids = BTreeMap<(String, String), u32>;
+
 /// (snapshot, uid per (mailbox, email), HIGHESTMODSEQ per mailbox).
-fn imap_view(c: &mut Imap) -> (Snapshot, BTreeMap<(String, String), u32>, BTreeMap<String, u64>) {
+fn imap_view(c: &mut Imap) -> (Snapshot, Uids, BTreeMap<String, u64>) {
     let mut snap = Snapshot::new();
     let mut uids = BTreeMap::new();
     let mut modseqs = BTreeMap::new();

@@ -40,7 +40,7 @@ fn the_jmap_client_crate_works_against_the_server() {
         let id = imported.id().unwrap().to_owned();
 
         let ids = client.email_query(Some(Filter::in_mailbox(&mailbox)), None::<Vec<_>>).await.unwrap().take_ids();
-        assert_eq!(ids, [id.clone()]);
+        assert_eq!(ids, std::slice::from_ref(&id));
         let email = client.email_get(&id, Some([Property::Subject, Property::Keywords, Property::Preview])).await.unwrap().unwrap();
         assert_eq!(email.subject(), Some("imported by jmap-client"));
         assert_eq!(email.keywords(), ["$seen"]);

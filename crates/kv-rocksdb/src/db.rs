@@ -4,7 +4,7 @@ use rocksdb::{
     BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamilyDescriptor, CompactOptions, DBCompressionType, DBRecoveryMode,
     DBWithThreadMode, FlushOptions, LogLevel, MultiThreaded, Options, ReadOptions, WriteBatch, WriteBufferManager, WriteOptions,
 };
-use std::{ops::ControlFlow, path::Path};
+use std::path::Path;
 use tresor_kv::{Batch, Db, Error, Op, Result};
 
 type Rocks = DBWithThreadMode<MultiThreaded>;
@@ -130,7 +130,7 @@ impl Db for RocksDb {
         self.db.get_pinned_cf(&cf, key).map(|v| v.map(|v| v.to_vec())).map_err(map_err)
     }
 
-    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()> {
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut tresor_kv::Visit<'_>) -> Result<()> {
         if from >= to {
             return Ok(());
         }

@@ -38,6 +38,9 @@ pub enum Error {
     NoKeyspace(String),
 }
 
+/// What [`Db::scan`] calls with each (key, value); it breaks to stop the scan.
+pub type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
 /// The whole storage of one node: a main database (directory, schedule, audit), a
 /// keyring database of its own, and numbered shard databases holding account
 /// keyspaces, opened when first needed.
@@ -62,7 +65,7 @@ pub trait Db: Send + Sync {
     fn keyspaces(&self) -> Vec<String>;
     fn get(&self, ks: &str, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Visits `[from, to)` in key order (or reverse order), until `visit` breaks.
-    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()>;
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut Visit<'_>) -> Result<()>;
     /// Applies `batch` atomically. With `sync`, returns only once the batch is on
     /// stable storage (the WAL fsynced); concurrent synced writers share an fsync.
     fn write(&self, batch: Batch, sync: bool) -> Result<()>;

@@ -1,10 +1,9 @@
 //! An in-memory [`Engine`] for unit tests of the layers above: same semantics as
 //! the RocksDB engine (atomic batches, ordered scans, keyspaces), no durability.
 
-use crate::{Batch, Db, Engine, Error, Op, Result};
+use crate::{Batch, Db, Engine, Error, Op, Result, Visit};
 use std::{
     collections::{BTreeMap, HashMap},
-    ops::ControlFlow,
     sync::{Arc, Mutex},
 };
 
@@ -45,7 +44,7 @@ impl Db for MemoryDb {
         Ok(map.get(ks).ok_or_else(|| Error::NoKeyspace(ks.into()))?.get(key).cloned())
     }
 
-    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Result<()> {
+    fn scan(&self, ks: &str, from: &[u8], to: &[u8], reverse: bool, visit: &mut Visit<'_>) -> Result<()> {
         // Copy out first so `visit` may call back into the engine.
         let items: Vec<(Vec<u8>, Vec<u8>)> = {
             let map = self.keyspaces.lock().unwrap();

@@ -60,6 +60,11 @@ pub struct Counters {
     pub messages: u64,
 }
 
+/// A mailbox's UID entries in UID order, shared by readers at one modseq.
+pub type UidEntries = Arc<Vec<(u32, crate::mail::UidEntry)>>;
+/// A query's result: email ids in order, shared by readers at one modseq.
+pub type QueryResult = Arc<Vec<crate::mail::EmailId>>;
+
 pub struct Account {
     pub id: AccountId,
     pub(crate) key: DataKey,
@@ -74,14 +79,14 @@ pub struct Account {
     /// Each mailbox's UID entries as of a modseq: reads at the same modseq
     /// share one scan (opening the inbox of a large account is then a copy,
     /// not thousands of decryptions). Ids and dates only, in RAM only.
-    pub(crate) uid_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, Arc<Vec<(u32, crate::mail::UidEntry)>>)>>,
+    pub(crate) uid_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, UidEntries)>>,
     /// Decoded `EmailMeta` records (they never change; a destroyed email's
     /// entry goes when its transaction commits). Bounded; RAM only.
     pub(crate) meta_cache: Mutex<std::collections::HashMap<crate::mail::EmailId, Arc<crate::mail::EmailMeta>>>,
     /// Each mailbox's counts as of a modseq (see `uid_cache`).
     pub(crate) counts_cache: Mutex<std::collections::HashMap<crate::mail::MailboxId, (u64, crate::mail::MailboxCounts)>>,
     /// Recent query results (ordered email ids) by the caller's key, as of a modseq.
-    query_cache: Mutex<std::collections::VecDeque<(u64, String, Arc<Vec<crate::mail::EmailId>>)>>,
+    query_cache: Mutex<std::collections::VecDeque<(u64, String, QueryResult)>>,
 }
 
 impl fmt::Debug for Account {
@@ -183,7 +188,7 @@ impl Account {
         &self,
         key: &str,
         compute: impl FnOnce() -> std::result::Result<Vec<crate::mail::EmailId>, E>,
-    ) -> std::result::Result<Arc<Vec<crate::mail::EmailId>>, E> {
+    ) -> std::result::Result<QueryResult, E> {
         const KEEP: usize = 8;
         let modseq = self.modseq();
         {

@@ -74,10 +74,10 @@ impl Guard {
 
     pub fn notify(&self, id: AccountId, seq: u64) {
         let mut w = self.watchers.lock().unwrap();
-        if let Some(tx) = w.get(&id) {
-            if tx.send(seq).is_err() {
-                w.remove(&id);
-            }
+        if let Some(tx) = w.get(&id)
+            && tx.send(seq).is_err()
+        {
+            w.remove(&id);
         }
     }
 

@@ -242,7 +242,7 @@ impl Db for FailingDb {
     fn get(&self, ks: &str, k: &[u8]) -> tresor_kv::Result<Option<Vec<u8>>> {
         self.inner.get(ks, k)
     }
-    fn scan(&self, ks: &str, f: &[u8], t: &[u8], r: bool, v: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> tresor_kv::Result<()> {
+    fn scan(&self, ks: &str, f: &[u8], t: &[u8], r: bool, v: &mut tresor_kv::Visit<'_>) -> tresor_kv::Result<()> {
         self.inner.scan(ks, f, t, r, v)
     }
     fn write(&self, b: Batch, sync: bool) -> tresor_kv::Result<()> {
@@ -535,7 +535,7 @@ fn a_purge_interrupted_at_any_step_is_finished_on_resume() {
         }
         assert!(store.find_address("p@example.com").unwrap().is_none(), "budget {budget}");
         assert_eq!(
-            tresor_kv::collect(&*engine.inner.keyring(), tresor_kv::KEYRING, &[b'K'], &[b'L']).unwrap().len(),
+            tresor_kv::collect(&*engine.inner.keyring(), tresor_kv::KEYRING, b"K", b"L").unwrap().len(),
             1,
             "budget {budget}: only the other key"
         );

@@ -173,10 +173,10 @@ impl Session {
         }
         View::write_vanished(out, &mut vanished);
         self.sync(out, true)?;
-        if self.enabled.condstore {
-            if let Some(m) = account.mailbox(self.selected_mailbox().expect("selected"))? {
-                return Ok(Reply::ok_code(&format!("HIGHESTMODSEQ {}", super::view::highest_modseq(&m)), "EXPUNGE completed"));
-            }
+        if self.enabled.condstore
+            && let Some(m) = account.mailbox(self.selected_mailbox().expect("selected"))?
+        {
+            return Ok(Reply::ok_code(&format!("HIGHESTMODSEQ {}", super::view::highest_modseq(&m)), "EXPUNGE completed"));
         }
         Ok(Reply::ok("EXPUNGE completed"))
     }

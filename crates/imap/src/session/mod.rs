@@ -267,29 +267,29 @@ impl Session {
                 out.extend_from_slice(b"* CAPABILITY ");
                 self.write_capabilities(out);
                 out.extend_from_slice(b"\r\n");
-                return Ok(Reply::ok("CAPABILITY completed"));
+                Ok(Reply::ok("CAPABILITY completed"))
             }
             C::Noop => {
                 self.sync(out, true)?;
-                return Ok(Reply::ok("NOOP completed"));
+                Ok(Reply::ok("NOOP completed"))
             }
             C::Logout => {
                 out.extend_from_slice(b"* BYE Tresor logging out\r\n");
-                return Ok(Reply { next: Next::Logout, ..Reply::ok("LOGOUT completed") });
+                Ok(Reply { next: Next::Logout, ..Reply::ok("LOGOUT completed") })
             }
             C::Id(_) => {
                 // Logged nowhere: a client's ID can identify its user's device.
                 out.extend_from_slice(b"* ID (\"name\" \"Tresor\")\r\n");
-                return Ok(Reply::ok("ID completed"));
+                Ok(Reply::ok("ID completed"))
             }
             C::Compress(mechanism) => {
                 if !mechanism.eq_ignore_ascii_case("DEFLATE") {
                     return Ok(Reply::bad("unknown compression mechanism"));
                 }
-                return Ok(Reply { next: Next::Compress, ..Reply::ok("DEFLATE active") });
+                Ok(Reply { next: Next::Compress, ..Reply::ok("DEFLATE active") })
             }
-            command if self.account.is_none() => return self.not_authenticated(tag, command, out),
-            C::StartTls | C::Login { .. } | C::Authenticate { .. } => return Ok(Reply::bad("already authenticated")),
+            command if self.account.is_none() => self.not_authenticated(tag, command, out),
+            C::StartTls | C::Login { .. } | C::Authenticate { .. } => Ok(Reply::bad("already authenticated")),
             command => self.authenticated(tag, command, out),
         }
     }
@@ -451,11 +451,11 @@ impl Session {
                 "IMAP4REV2" => Some(&mut self.enabled.rev2),
                 _ => None,
             };
-            if let Some(flag) = turned_on {
-                if !*flag {
-                    *flag = true;
-                    enabled.push(c);
-                }
+            if let Some(flag) = turned_on
+                && !*flag
+            {
+                *flag = true;
+                enabled.push(c);
             }
         }
         out.extend_from_slice(b"* ENABLED");

@@ -189,7 +189,7 @@ fn thread_item(h: &Hit, uid: bool) -> thread::ThreadItem {
     if references.is_empty() {
         references.extend(s.in_reply_to.iter().take(1).cloned());
     }
-    let subject = s.envelope.subject.as_deref().map(|b| tresor_message::decode_text(b)).unwrap_or_default();
+    let subject = s.envelope.subject.as_deref().map(tresor_message::decode_text).unwrap_or_default();
     thread::ThreadItem {
         id: if uid { h.uid } else { h.seq },
         seq: h.seq,

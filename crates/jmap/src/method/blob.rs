@@ -145,7 +145,7 @@ pub fn lookup(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodE
         .map(str::to_owned)
         .collect();
     if let Some(t) = types.iter().find(|t| !matches!(t.as_str(), "Email" | "Mailbox" | "Thread")) {
-        return Err(MethodError::described("unknownDataType", format!("{t}")));
+        return Err(MethodError::described("unknownDataType", t.to_string()));
     }
     let wanted = super::ids_arg(args)?.unwrap_or_default();
     let mut by_blob: Option<std::collections::HashMap<u64, Vec<tresor_store::mail::EmailId>>> = None;

@@ -11,13 +11,16 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use tresor_store::changes::Change;
 
+/// (new state, the changes with their modseqs, whether more remain).
+type Window = (u64, Vec<(u64, Change)>, bool);
+
 /// The changes after `sinceState`, cut at a modseq boundary once more than
 /// `maxChanges` distinct ids (as `ids_of` names them) would be reported.
 fn window<K: Ord + Clone>(
     ctx: &Ctx<'_>,
     args: &Map<String, Value>,
     ids_of: impl Fn(&Change) -> Result<Vec<K>, MethodError>,
-) -> Result<(u64, Vec<(u64, Change)>, bool), MethodError> {
+) -> Result<Window, MethodError> {
     let since = super::since(ctx, args, "sinceState")?;
     let head = ctx.account.modseq();
     let max = match args.get("maxChanges") {

@@ -161,10 +161,11 @@ fn header_properties<'a>(obj: &'a Map<String, Value>, top_level: bool) -> Result
         if lower == "content-transfer-encoding" {
             return Err(invalid(k, "the server chooses the transfer encoding"));
         }
-        if top_level && let Some((p, _)) = CONVENIENCE.iter().find(|(_, field)| *field == lower) {
-            if obj.contains_key(*p) {
-                return Err(invalid(k, format!("given both as {p} and as {k}")));
-            }
+        if top_level
+            && let Some((p, _)) = CONVENIENCE.iter().find(|(_, field)| *field == lower)
+            && obj.contains_key(*p)
+        {
+            return Err(invalid(k, format!("given both as {p} and as {k}")));
         }
         if h.all {
             for one in v.as_array().ok_or_else(|| invalid(k, ":all takes a list"))? {

@@ -99,7 +99,7 @@ pub fn order(ctx: &Ctx<'_>, found: Vec<(i64, EmailId)>, sort: &[Comparator], col
     if let ([Comparator { key: Key::ReceivedAt, ascending }], false) = (sort, collapse) {
         let mut found = found;
         if *ascending {
-            found.sort_unstable_by(|a, b| a.cmp(b));
+            found.sort_unstable();
         } else {
             found.sort_unstable_by(|a, b| b.cmp(a));
         }

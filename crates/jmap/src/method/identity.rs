@@ -24,14 +24,17 @@ pub fn parse_identity(s: &str) -> Option<u64> {
     u64::from_str_radix(hex, 16).ok()
 }
 
-fn addresses_json(list: &Option<Vec<(Option<String>, String)>>) -> Value {
+/// (name, email) pairs, as an Identity's replyTo and bcc.
+type Addresses = Vec<(Option<String>, String)>;
+
+fn addresses_json(list: &Option<Addresses>) -> Value {
     match list {
         None => Value::Null,
         Some(l) => l.iter().map(|(name, email)| json!({ "name": name, "email": email })).collect(),
     }
 }
 
-fn parse_addresses(v: &Value, name: &str) -> Result<Option<Vec<(Option<String>, String)>>, Value> {
+fn parse_addresses(v: &Value, name: &str) -> Result<Option<Addresses>, Value> {
     match v {
         Value::Null => Ok(None),
         Value::Array(a) => a

@@ -23,7 +23,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let store = crate::open::store(&config)?;
             let tty = std::io::stderr().is_terminal();
             let mut progress = |done: u64, total: u64| {
-                if tty && (done % 100 == 0 || done == total) {
+                if tty && (done.is_multiple_of(100) || done == total) {
                     eprint!("\rexporting: {done}/{total} messages");
                     if done == total {
                         eprintln!();

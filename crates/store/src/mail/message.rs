@@ -313,10 +313,10 @@ pub(crate) fn check(q: crate::directory::Quota, bytes: u64, messages: u64, size:
             return Err(Error::OverQuota(QuotaExceeded { alone: false }));
         }
     }
-    if let Some(max) = q.messages {
-        if messages + 1 > max {
-            return Err(Error::OverQuota(QuotaExceeded { alone: max == 0 }));
-        }
+    if let Some(max) = q.messages
+        && messages + 1 > max
+    {
+        return Err(Error::OverQuota(QuotaExceeded { alone: max == 0 }));
     }
     Ok(())
 }

@@ -40,11 +40,11 @@ struct Touched(BTreeMap<MailboxId, Mailbox>);
 
 impl Touched {
     fn get<'a>(&'a mut self, account: &Account, id: MailboxId) -> Result<&'a mut Mailbox> {
-        if !self.0.contains_key(&id) {
-            let m = account.mailbox(id)?.ok_or(Error::NoMailbox)?;
-            self.0.insert(id, m);
-        }
-        Ok(self.0.get_mut(&id).expect("just inserted"))
+        use std::collections::btree_map::Entry;
+        Ok(match self.0.entry(id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(account.mailbox(id)?.ok_or(Error::NoMailbox)?),
+        })
     }
 
     fn write(self, txn: &mut WriteTxn<'_>, modseq: u64) {
