@@ -33,6 +33,68 @@ fn mailboxes_are_created_renamed_and_destroyed() {
 }
 
 #[test]
+fn only_the_final_state_of_a_mailbox_set_must_be_valid() {
+    let s = Setup::new();
+    s.create("fs@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "fs@example.com");
+    let (trash, junk) = (c.mailbox("trash"), c.mailbox("junk"));
+    let get = |ids: &[&String]| {
+        let list = c.call("Mailbox/get", json!({ "ids": ids, "properties": ["name", "role"] }))["list"].clone();
+        list.as_array().unwrap().iter().map(|m| (m["name"].as_str().unwrap().to_owned(), m["role"].clone())).collect::<Vec<_>>()
+    };
+    let names = |a: &str, b: &str| vec![(a.to_owned(), json!("trash")), (b.to_owned(), json!("junk"))];
+    let swapped = |a: &str, b: &str| vec![(a.to_owned(), json!("junk")), (b.to_owned(), json!("trash"))];
+
+    // Two mailboxes swap roles, then names (RFC 8620 5.3's own example).
+    let r = c.call("Mailbox/set", json!({ "update": { trash.clone(): { "role": "junk" }, junk.clone(): { "role": "trash" } } }));
+    assert_eq!(r["updated"], json!({ trash.clone(): null, junk.clone(): null }), "{r}");
+    assert_eq!(get(&[&trash, &junk]), swapped("Trash", "Junk"));
+    let r = c.call("Mailbox/set", json!({ "update": { trash.clone(): { "name": "Junk" }, junk.clone(): { "name": "Trash" } } }));
+    assert_eq!(r["updated"], json!({ trash.clone(): null, junk.clone(): null }), "{r}");
+    assert_eq!(get(&[&trash, &junk]), swapped("Junk", "Trash"));
+    // Both at once, and back.
+    let r = c.call(
+        "Mailbox/set",
+        json!({ "update": { trash.clone(): { "name": "Trash", "role": "trash" }, junk.clone(): { "name": "Junk", "role": "junk" } } }),
+    );
+    assert_eq!(r["updated"], json!({ trash.clone(): null, junk.clone(): null }), "{r}");
+    assert_eq!(get(&[&trash, &junk]), names("Trash", "Junk"));
+
+    // A swap whose other half is refused does not happen at all: no
+    // mailbox is left with a borrowed name or without its role.
+    let before = c.state("Mailbox");
+    let r = c.call(
+        "Mailbox/set",
+        json!({ "update": { trash.clone(): { "name": "Junk", "role": "junk" }, junk.clone(): { "name": "Trash", "role": "trash", "sortOrder": -1 } } }),
+    );
+    assert_eq!(r["notUpdated"][&junk]["properties"], json!(["sortOrder"]), "{r}");
+    assert_eq!(r["notUpdated"][&trash]["type"], "invalidProperties", "{r}");
+    assert_eq!(get(&[&trash, &junk]), names("Trash", "Junk"));
+    let mut imap = crate::imap::Imap::login(server.imap, "fs@example.com");
+    let list = imap.cmd("a LIST \"\" \"*\" RETURN (SPECIAL-USE)").join("\n");
+    assert!(list.contains("\\Trash) \"/\" Trash") && list.contains("\\Junk) \"/\" Junk"), "{list}");
+    // A rename onto a name in use, with nothing else moving: refused, nothing stepped aside.
+    let r = c.call("Mailbox/set", json!({ "update": { trash.clone(): { "name": "Junk" } } }));
+    assert_eq!(r["notUpdated"][&trash], json!({ "type": "invalidProperties", "properties": ["name"] }), "{r}");
+    let changed = c.call("Mailbox/changes", json!({ "sinceState": before }));
+    assert_eq!(changed["updated"], json!([]), "refused changes leave no trace: {changed}");
+
+    // A name freed by a destroy or a rename in the same call is free for a
+    // creation, and a parent goes with its child whatever the order.
+    let r = c.call("Mailbox/set", json!({ "create": { "p": { "name": "Old" }, "k": { "name": "Kid", "parentId": "#p" } } }));
+    let (old, kid) = (r["created"]["p"]["id"].as_str().unwrap().to_owned(), r["created"]["k"]["id"].as_str().unwrap().to_owned());
+    let r = c.call("Mailbox/set", json!({ "create": { "n": { "name": "Old" } }, "destroy": [old.clone(), kid.clone()] }));
+    assert!(r["created"]["n"]["id"].is_string(), "{r}");
+    assert_eq!(r["destroyed"], json!([kid, old]), "{r}");
+    let r = c.call(
+        "Mailbox/set",
+        json!({ "create": { "m": { "name": "Old" } }, "update": { r["created"]["n"]["id"].as_str().unwrap(): { "name": "Older" } } }),
+    );
+    assert!(r["created"]["m"]["id"].is_string() && r["notUpdated"].is_null(), "{r}");
+}
+
+#[test]
 fn mailbox_query_filters_sorts_as_a_tree_and_reports_changes() {
     let s = Setup::new();
     s.create("t@example.com", &[]);

@@ -34,6 +34,9 @@ pub enum Error {
     NoMailbox,
     #[error("mailbox already exists")]
     MailboxExists,
+    /// Another mailbox has this role (one per role, RFC 8621 2).
+    #[error("another mailbox has this role")]
+    RoleTaken,
     #[error("no such message")]
     NoMessage,
     #[error("{0}")]

@@ -674,7 +674,7 @@ fn new_accounts_get_the_configured_mailboxes_and_one_mailbox_per_role() {
     assert_eq!(names, vec![("INBOX".to_owned(), Some(Role::Inbox))], "INBOX alone");
     // Clients create the role mailboxes they need, one per role.
     let sent = a.create_mailbox("Sent Items", Some(Role::Sent), NOW).unwrap();
-    assert!(matches!(a.create_mailbox("Sent 2", Some(Role::Sent), NOW), Err(Error::Invalid { what: "role", .. })));
+    assert!(matches!(a.create_mailbox("Sent 2", Some(Role::Sent), NOW), Err(Error::RoleTaken)));
     assert!(matches!(a.create_mailbox("Inbox 2", Some(Role::Inbox), NOW), Err(Error::Invalid { what: "role", .. })));
     let patch = |role| tresor_store::mail::MailboxPatch { role: Some(role), ..Default::default() };
     assert!(matches!(a.update_mailbox(MailboxId::INBOX, patch(None)), Err(Error::Invalid { what: "role", .. })), "INBOX keeps its role");

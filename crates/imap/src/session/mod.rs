@@ -623,6 +623,7 @@ fn store_error(e: &tresor_store::Error) -> (Option<&'static str>, String) {
         E::OverQuota(_) => (Some("OVERQUOTA"), "over quota".into()),
         E::NoMailbox => (Some("TRYCREATE"), "no such mailbox".into()),
         E::MailboxExists => (Some("ALREADYEXISTS"), "mailbox already exists".into()),
+        E::RoleTaken => (Some("USEATTR"), "another mailbox has this special use".into()),
         E::NoMessage => (Some("NONEXISTENT"), "no such message".into()),
         E::Invalid { what, why } => (Some("CANNOT"), format!("invalid {what}: {why}")),
         E::Poisoned | E::Kv(_) | E::Io(_) => {

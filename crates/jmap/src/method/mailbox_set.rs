@@ -1,7 +1,15 @@
 //! Mailbox/set (RFC 8621 section 2.5): create (name, parentId, isSubscribed,
 //! sortOrder, role), update (name/parentId as a rename, isSubscribed,
-//! sortOrder), destroy (onDestroyRemoveEmails). Creation ids can be referenced
-//! as `#creationId` in a later parentId of the same call.
+//! sortOrder, role), destroy (onDestroyRemoveEmails). Creation ids can be
+//! referenced as `#creationId` in a later parentId of the same call.
+//!
+//! Only the call's final state must be valid (RFC 8620 5.3): one mailbox per
+//! name and per role, no child left without its parent. Each operation is
+//! tried; one refused only because of another mailbox (its name, its role, a
+//! child) is tried again once the others ran, until a round changes nothing.
+//! What is still waiting then waits on a cycle (two mailboxes swapping names
+//! or roles): one of them steps aside (a name of its own, no role) and the
+//! rounds go on.
 
 use super::{account_id, invalid_property, set_error, state};
 use crate::{
@@ -15,14 +23,36 @@ use tresor_store::{
     mail::{Mailbox, MailboxId, MailboxPatch, Role},
 };
 
-fn store_error(e: StoreError) -> Value {
+/// Why an operation was refused; `conflict` when only another mailbox stood
+/// in its way, so it may succeed once the rest of the call has run.
+struct Refusal {
+    error: Value,
+    conflict: Option<Conflict>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conflict {
+    Name,
+    Role,
+    Child,
+}
+
+impl From<Value> for Refusal {
+    fn from(error: Value) -> Self {
+        Refusal { error, conflict: None }
+    }
+}
+
+fn store_error(e: StoreError) -> Refusal {
+    let conflict = |error, kind| Refusal { error, conflict: Some(kind) };
     match e {
-        StoreError::MailboxExists => invalid_property("name"),
-        StoreError::NoMailbox => set_error("notFound", "no such mailbox"),
-        StoreError::Invalid { what: "role", .. } => invalid_property("role"),
-        StoreError::Invalid { what: "mailbox name", .. } => invalid_property("name"),
-        StoreError::Invalid { why, .. } => set_error("invalidProperties", why),
-        e => set_error("serverFail", e.to_string()),
+        StoreError::MailboxExists => conflict(invalid_property("name"), Conflict::Name),
+        StoreError::RoleTaken => conflict(invalid_property("role"), Conflict::Role),
+        StoreError::NoMailbox => set_error("notFound", "no such mailbox").into(),
+        StoreError::Invalid { what: "role", .. } => invalid_property("role").into(),
+        StoreError::Invalid { what: "mailbox name", .. } => invalid_property("name").into(),
+        StoreError::Invalid { why, .. } => set_error("invalidProperties", why).into(),
+        e => set_error("serverFail", e.to_string()).into(),
     }
 }
 
@@ -58,76 +88,120 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let account_id = account_id(ctx, args)?;
     let old_state = super::writable_state(ctx, args)?;
     let now = tresor_types::time::now();
+    // `onDestroyRemoveMessages` is the draft's name, still sent by older clients.
+    let remove_emails =
+        args.get("onDestroyRemoveEmails").or_else(|| args.get("onDestroyRemoveMessages")).and_then(Value::as_bool).unwrap_or(false);
+    let mut creates: Vec<(&String, &Value)> = args.get("create").and_then(Value::as_object).into_iter().flatten().collect();
+    let mut updates: Vec<(&String, &Value)> = args.get("update").and_then(Value::as_object).into_iter().flatten().collect();
+    let mut destroys: Vec<&str> = args.get("destroy").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+
     let mut created_ids: HashMap<String, MailboxId> = HashMap::new();
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    let mut run_update =
-        |id: &String, patch: &Value, created_ids: &HashMap<String, MailboxId>| match update(ctx, id, patch, created_ids, now) {
-            Ok(()) => {
-                updated.insert(id.clone(), Value::Null);
-            }
-            Err(e) => {
-                not_updated.insert(id.clone(), e);
-            }
-        };
-    // One mailbox per role holds for the call's final state, not for each
-    // step (RFC 8620 5.3): updates that take a role away from a mailbox run
-    // first, so a role can move to a mailbox created or updated in the same
-    // call whatever the order the client wrote them in.
-    let (releasing, updates): (Vec<_>, Vec<_>) =
-        args.get("update").and_then(Value::as_object).into_iter().flatten().partition(|(id, patch)| releases_role(ctx, id, patch));
-    for (id, patch) in releasing {
-        run_update(id, patch, &created_ids);
-    }
     let (mut created, mut not_created) = (Map::new(), Map::new());
-    // Creations may name each other as parents (`#cid`), in any order:
-    // create in passes until nothing more can be created.
-    let mut pending: Vec<(&String, &Value)> = args.get("create").and_then(Value::as_object).into_iter().flatten().collect();
+    let (mut updated, mut not_updated) = (Map::new(), Map::new());
+    let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
+    // The last conflict of each operation still waiting.
+    let mut waiting: HashMap<(char, String), Refusal> = HashMap::new();
+    // Mailboxes that stepped aside to break a cycle, as they were.
+    let mut parked = Parked::new();
     loop {
-        let before = pending.len();
-        pending.retain(|(cid, props)| {
-            let waits = props
-                .get("parentId")
-                .and_then(Value::as_str)
-                .and_then(|p| p.strip_prefix('#'))
-                .is_some_and(|p| !created_ids.contains_key(p));
-            if waits {
+        let mut progress = false;
+        creates.retain(|(cid, props)| {
+            // A parent created in this call: wait for it.
+            if props.get("parentId").and_then(Value::as_str).and_then(|p| p.strip_prefix('#')).is_some_and(|p| !created_ids.contains_key(p))
+            {
                 return true;
             }
             match create(ctx, props, &created_ids, now) {
                 Ok(m) => {
                     created_ids.insert((*cid).clone(), m.id);
-                    created.insert(
-                        (*cid).clone(),
-                        json!({ "id": ids::mailbox(m.id), "totalEmails": 0, "unreadEmails": 0, "totalThreads": 0, "unreadThreads": 0 }),
-                    );
+                    let counts =
+                        json!({ "id": ids::mailbox(m.id), "totalEmails": 0, "unreadEmails": 0, "totalThreads": 0, "unreadThreads": 0 });
+                    created.insert((*cid).clone(), counts);
+                    progress = true;
+                    false
                 }
-                Err(e) => {
-                    not_created.insert((*cid).clone(), e);
+                Err(r) if r.conflict.is_some() => {
+                    waiting.insert(('c', (*cid).clone()), r);
+                    true
+                }
+                Err(r) => {
+                    not_created.insert((*cid).clone(), r.error);
+                    false
                 }
             }
-            false
         });
-        if pending.len() == before {
+        let pending: Vec<&str> = creates.iter().map(|(cid, _)| cid.as_str()).collect();
+        updates.retain(|(id, patch)| {
+            if names_a_pending_creation(id, patch, &pending) {
+                return true;
+            }
+            match update(ctx, id, patch, &created_ids, &parked) {
+                Ok(()) => {
+                    updated.insert((*id).clone(), Value::Null);
+                    progress = true;
+                    false
+                }
+                Err(r) if r.conflict.is_some() => {
+                    waiting.insert(('u', (*id).clone()), r);
+                    true
+                }
+                Err(r) => {
+                    not_updated.insert((*id).clone(), r.error);
+                    false
+                }
+            }
+        });
+        destroys.retain(|id| match destroy(ctx, id, remove_emails) {
+            Ok(()) => {
+                destroyed.push(Value::from(*id));
+                progress = true;
+                false
+            }
+            Err(r) if r.conflict.is_some() => {
+                waiting.insert(('d', (*id).to_owned()), r);
+                true
+            }
+            Err(r) => {
+                not_destroyed.insert((*id).to_owned(), r.error);
+                false
+            }
+        });
+        if progress {
+            continue;
+        }
+        // Nothing moved: one waiting update whose new name or role another
+        // waiting update's mailbox holds steps aside, and the rounds go on.
+        let Some((id, m, aside)) = step_aside(ctx, &updates, &created_ids, &parked) else { break };
+        if ctx.account.update_mailbox(m.id, aside).is_err() {
             break;
         }
+        parked.insert(m.id, (id, m));
     }
-    for (cid, _) in pending {
-        not_created.insert(cid.clone(), invalid_property("parentId"));
-    }
-    for (id, patch) in updates {
-        run_update(id, patch, &created_ids);
-    }
-    // `onDestroyRemoveMessages` is the draft's name, still sent by older clients.
-    let remove_emails =
-        args.get("onDestroyRemoveEmails").or_else(|| args.get("onDestroyRemoveMessages")).and_then(Value::as_bool).unwrap_or(false);
-    let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
-    for id in args.get("destroy").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-        match destroy(ctx, id, remove_emails) {
-            Ok(()) => destroyed.push(Value::from(id)),
-            Err(e) => {
-                not_destroyed.insert(id.to_owned(), e);
-            }
+    // One that stepped aside and still failed goes back to where it was.
+    for (id, m) in parked.into_values() {
+        if updated.contains_key(&id) {
+            continue;
         }
+        let back = MailboxPatch { name: Some(m.name.clone()), role: Some(m.role), ..MailboxPatch::default() };
+        if let Err(e) = ctx.account.update_mailbox(m.id, back) {
+            tracing::warn!(account = ctx.account.id.0, "Mailbox/set: a mailbox that stepped aside stays aside: {e}");
+        }
+    }
+    for (cid, _) in creates {
+        let error = waiting.remove(&('c', cid.clone())).map_or_else(|| invalid_property("parentId"), |r| r.error);
+        not_created.insert(cid.clone(), error);
+    }
+    for (id, _) in updates {
+        // Without a conflict of its own, it waited on a creation that failed.
+        let error = waiting.remove(&('u', id.clone())).map_or_else(
+            || if id.starts_with('#') { set_error("notFound", "no such mailbox") } else { invalid_property("parentId") },
+            |r| r.error,
+        );
+        not_updated.insert(id.clone(), error);
+    }
+    for id in destroys {
+        let error = waiting.remove(&('d', id.to_owned())).map_or(Value::Null, |r| r.error);
+        not_destroyed.insert(id.to_owned(), error);
     }
     let obj_or_null = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
     Ok(json!({
@@ -141,17 +215,6 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
         "notUpdated": obj_or_null(not_updated),
         "notDestroyed": obj_or_null(not_destroyed),
     }))
-}
-
-/// Whether this update takes its role away from an existing mailbox (and
-/// names nothing created in this call, so it can run before the creations).
-fn releases_role(ctx: &Ctx<'_>, id: &str, patch: &Value) -> bool {
-    let Some(role) = patch.get("role") else { return false };
-    if patch.get("parentId").and_then(Value::as_str).is_some_and(|p| p.starts_with('#')) {
-        return false;
-    }
-    let current = ids::parse_mailbox(id).and_then(|m| ctx.account.mailbox(m).ok().flatten()).and_then(|m| m.role);
-    current.is_some_and(|r| role.as_str() != Some(r.name()))
 }
 
 /// A mailbox id argument: an existing id or `#creationId` from this call.
@@ -171,14 +234,14 @@ fn full_name(ctx: &Ctx<'_>, name: &str, parent: &Value, created: &HashMap<String
         Value::Null => Ok(name.to_owned()),
         Value::String(p) => {
             let id = resolve(p, created).ok_or_else(|| invalid_property("parentId"))?;
-            let parent = ctx.account.mailbox(id).map_err(store_error)?.ok_or_else(|| invalid_property("parentId"))?;
+            let parent = ctx.account.mailbox(id).map_err(|e| store_error(e).error)?.ok_or_else(|| invalid_property("parentId"))?;
             Ok(format!("{}/{name}", parent.name))
         }
         _ => Err(invalid_property("parentId")),
     }
 }
 
-fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<Mailbox, Value> {
+fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<Mailbox, Refusal> {
     let props = props.as_object().ok_or_else(|| set_error("invalidProperties", "a mailbox is an object"))?;
     let role = match props.get("role") {
         None | Some(Value::Null) => None,
@@ -204,7 +267,7 @@ fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, no
         }
     }
     if !bad.is_empty() {
-        return Err(invalid_properties(bad));
+        return Err(invalid_properties(bad).into());
     }
     let name = props.get("name").and_then(Value::as_str).ok_or_else(|| invalid_property("name"))?;
     // Everything checked before the mailbox exists.
@@ -247,12 +310,44 @@ fn retention_days(ctx: &Ctx<'_>, v: &Value) -> Result<Option<u32>, Value> {
     Ok(days)
 }
 
-fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<(), Value> {
+/// Whether an update names, as its id or its new parent, a mailbox still
+/// to be created in this call.
+fn names_a_pending_creation(id: &str, patch: &Value, pending: &[&str]) -> bool {
+    let parent = patch.get("parentId").and_then(Value::as_str);
+    [Some(id), parent].into_iter().flatten().filter_map(|r| r.strip_prefix('#')).any(|cid| pending.contains(&cid))
+}
+
+/// Mailboxes that stepped aside in this call, as they were (see the module doc).
+type Parked = HashMap<MailboxId, (String, Mailbox)>;
+
+fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, MailboxId>, parked: &Parked) -> Result<(), Refusal> {
+    let (mid, changes) = plan(ctx, id, patch, created, parked)?;
+    if changes.name.is_some()
+        || changes.subscribed.is_some()
+        || changes.sort_order.is_some()
+        || changes.retention_days.is_some()
+        || changes.role.is_some()
+    {
+        ctx.account.update_mailbox(mid, changes).map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// An update checked and turned into the store's patch (one transaction).
+/// A mailbox that stepped aside is judged as it was: its name, its role.
+fn plan(
+    ctx: &Ctx<'_>,
+    id: &str,
+    patch: &Value,
+    created: &HashMap<String, MailboxId>,
+    parked: &Parked,
+) -> Result<(MailboxId, MailboxPatch), Refusal> {
     let patch = patch.as_object().ok_or_else(|| set_error("invalidPatch", "a patch is an object"))?;
     let mid = resolve(id, created).ok_or_else(|| set_error("notFound", "no such mailbox"))?;
-    let m = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
+    let current = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
+    let was = parked.get(&mid).map_or(&current, |(_, m)| m);
     let mut changes = MailboxPatch::default();
-    let mut bad = server_set_mismatches(patch, |key| super::mailbox::property(ctx, &m, key).unwrap_or(Value::Null));
+    let mut bad = server_set_mismatches(patch, |key| super::mailbox::property(ctx, was, key).unwrap_or(Value::Null));
     for (key, value) in patch {
         match key.as_str() {
             "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
@@ -262,7 +357,7 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
                     Value::Null => None,
                     r => Some(r.as_str().and_then(Role::from_name).ok_or_else(|| invalid_property("role"))?),
                 };
-                if role != m.role {
+                if role != current.role {
                     changes.role = Some(role);
                 }
             }
@@ -273,17 +368,16 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
         }
     }
     if !bad.is_empty() {
-        return Err(invalid_properties(bad));
+        return Err(invalid_properties(bad).into());
     }
     if patch.contains_key("name") || patch.contains_key("parentId") {
-        let current_leaf = m.name.rsplit('/').next().unwrap_or(&m.name).to_owned();
         let name = match patch.get("name") {
             Some(v) => v.as_str().ok_or_else(|| invalid_property("name"))?.to_owned(),
-            None => current_leaf,
+            None => was.name.rsplit('/').next().unwrap_or(&was.name).to_owned(),
         };
         let parent = match patch.get("parentId") {
             Some(p) => p.clone(),
-            None => match m.name.rsplit_once('/') {
+            None => match was.name.rsplit_once('/') {
                 Some((p, _)) => {
                     ctx.account.mailbox_by_name(p).map_err(store_error)?.map(|p| Value::from(ids::mailbox(p.id))).unwrap_or(Value::Null)
                 }
@@ -291,31 +385,62 @@ fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, Mail
             },
         };
         let full = full_name(ctx, &name, &parent, created)?;
-        if full.starts_with(&format!("{}/", m.name)) {
-            return Err(invalid_property("parentId"));
+        if full.starts_with(&format!("{}/", current.name)) {
+            return Err(invalid_property("parentId").into());
         }
-        if full != m.name {
-            ctx.account.rename_mailbox(&m.name, &full, now).map_err(store_error)?;
+        if full != current.name {
+            changes.name = Some(full);
         }
     }
-    if changes.subscribed.is_some() || changes.sort_order.is_some() || changes.retention_days.is_some() || changes.role.is_some() {
-        ctx.account.update_mailbox(mid, changes).map_err(store_error)?;
-    }
-    Ok(())
+    Ok((mid, changes))
 }
 
-fn destroy(ctx: &Ctx<'_>, id: &str, remove_emails: bool) -> Result<(), Value> {
+/// The waiting update that should step aside so the call can go on: one
+/// whose new name or role another waiting update's mailbox holds (a cycle,
+/// or part of one). Stepping aside frees its own name or role.
+fn step_aside(
+    ctx: &Ctx<'_>,
+    updates: &[(&String, &Value)],
+    created: &HashMap<String, MailboxId>,
+    parked: &Parked,
+) -> Option<(String, Mailbox, MailboxPatch)> {
+    let waiting: Vec<MailboxId> = updates.iter().filter_map(|(id, _)| resolve(id, created)).collect();
+    updates.iter().find_map(|(id, patch)| {
+        let (mid, changes) = plan(ctx, id, patch, created, parked).ok()?;
+        if parked.contains_key(&mid) {
+            return None;
+        }
+        let m = ctx.account.mailbox(mid).ok()??;
+        let held_by = |holder: Option<Mailbox>| holder.is_some_and(|h| h.id != mid && waiting.contains(&h.id));
+        let name_held = changes.name.as_ref().is_some_and(|n| held_by(ctx.account.mailbox_by_name(n).ok().flatten()));
+        let role_held = changes.role.flatten().is_some_and(|r| held_by(ctx.account.mailbox_by_role(r).ok().flatten()));
+        if !name_held && !role_held {
+            return None;
+        }
+        // Everything it is about to change steps aside, name and role alike:
+        // the other side of the cycle may want either.
+        let aside = MailboxPatch {
+            name: changes.name.is_some().then(|| format!("{}.{:016x}", m.name, rand::random::<u64>())),
+            role: (changes.role.is_some() && m.role.is_some()).then_some(None),
+            ..MailboxPatch::default()
+        };
+        Some(((*id).clone(), m, aside))
+    })
+}
+
+fn destroy(ctx: &Ctx<'_>, id: &str, remove_emails: bool) -> Result<(), Refusal> {
     let mid = ids::parse_mailbox(id).ok_or_else(|| set_error("notFound", "no such mailbox"))?;
     let m = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
     if m.role.is_some() {
-        return Err(set_error("forbidden", "mailboxes with a role cannot be destroyed"));
+        return Err(set_error("forbidden", "mailboxes with a role cannot be destroyed").into());
     }
     let prefix = format!("{}/", m.name);
     if ctx.account.mailboxes().map_err(store_error)?.iter().any(|c| c.name.starts_with(&prefix)) {
-        return Err(set_error("mailboxHasChild", "the mailbox has children"));
+        // Its children may go later in this call.
+        return Err(Refusal { error: set_error("mailboxHasChild", "the mailbox has children"), conflict: Some(Conflict::Child) });
     }
     if !remove_emails && !ctx.account.uids(mid).map_err(store_error)?.is_empty() {
-        return Err(set_error("mailboxHasEmail", "the mailbox is not empty"));
+        return Err(set_error("mailboxHasEmail", "the mailbox is not empty").into());
     }
     ctx.account.delete_mailbox(&m.name).map_err(store_error)
 }

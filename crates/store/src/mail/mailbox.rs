@@ -199,9 +199,11 @@ impl Account {
     }
 }
 
-/// What a mailbox update may change.
+/// What a mailbox update may change, all in one transaction.
 #[derive(Debug, Default, Clone)]
 pub struct MailboxPatch {
+    /// A new full name: the mailbox and every mailbox below it move.
+    pub name: Option<String>,
     pub subscribed: Option<bool>,
     pub retention_days: Option<Option<u32>>,
     pub sort_order: Option<u32>,
@@ -214,37 +216,21 @@ impl Account {
     /// new mailbox with the new name and INBOX stays, empty.
     pub fn rename_mailbox(&self, from: &str, to: &str, now: UnixTime) -> Result<()> {
         self.check_writable()?;
-        validate_name(to)?;
         let source = self.mailbox_by_name(from)?.ok_or(Error::NoMailbox)?;
-        if self.mailbox_by_name(to)?.is_some() {
-            return Err(Error::MailboxExists);
-        }
         if source.id == MailboxId::INBOX {
+            validate_name(to)?;
+            if self.mailbox_by_name(to)?.is_some() {
+                return Err(Error::MailboxExists);
+            }
             let target = self.create_mailbox(to, None, now)?;
             let uids: Vec<u32> = self.uids(MailboxId::INBOX)?.into_iter().map(|(u, _)| u).collect();
             self.move_messages(MailboxId::INBOX, &uids, target.id)?;
             return Ok(());
         }
-        let prefix = format!("{}/", source.name);
-        let mut txn = self.begin()?;
-        let modseq = txn.modseq();
-        for mut m in self.mailboxes()? {
-            let new_name = if m.id == source.id {
-                to.to_owned()
-            } else if let Some(rest) = m.name.strip_prefix(&prefix) {
-                format!("{to}/{rest}")
-            } else {
-                continue;
-            };
-            txn.delete(name_key(&self.key, &m.name));
-            txn.put(name_key(&self.key, &new_name), &m.id);
-            m.name = new_name;
-            m.highest_modseq = modseq;
-            txn.put_mailbox(&m);
-            txn.log(Change::MailboxUpdated { mailbox: m.id });
+        if self.mailbox_by_name(to)?.is_some() {
+            return Err(Error::MailboxExists);
         }
-        txn.commit()?;
-        Ok(())
+        self.update_mailbox(source.id, MailboxPatch { name: Some(to.to_owned()), ..MailboxPatch::default() }).map(drop)
     }
 
     /// Deletes a mailbox and expunges its messages. INBOX cannot be deleted;
@@ -282,15 +268,49 @@ impl Account {
         if let Some(r) = role
             && self.mailbox_by_role(r)?.is_some()
         {
-            return Err(Error::invalid("role", "another mailbox has this role"));
+            return Err(Error::RoleTaken);
         }
         Ok(())
     }
 
+    /// Changes a mailbox: everything in `patch` or, refused, nothing.
     pub fn update_mailbox(&self, id: MailboxId, patch: MailboxPatch) -> Result<Mailbox> {
         let mut txn = self.begin()?;
         self.check_writable()?;
         let mut m = self.mailbox(id)?.ok_or(Error::NoMailbox)?;
+        if let Some(r) = patch.role
+            && r != m.role
+        {
+            self.check_role(Some(&m), r)?;
+        }
+        if let Some(to) = patch.name.as_deref().map(canonical)
+            && to != m.name
+        {
+            validate_name(&to)?;
+            if m.id == MailboxId::INBOX {
+                return Err(Error::invalid("mailbox name", "INBOX keeps its name"));
+            }
+            if to.starts_with(&format!("{}/", m.name)) {
+                return Err(Error::invalid("mailbox name", "a mailbox cannot move below itself"));
+            }
+            if self.mailbox_by_name(&to)?.is_some() {
+                return Err(Error::MailboxExists);
+            }
+            let modseq = txn.modseq();
+            let prefix = format!("{}/", m.name);
+            for mut child in self.mailboxes()?.into_iter().filter(|c| c.name.starts_with(&prefix)) {
+                let new_name = format!("{to}/{}", &child.name[prefix.len()..]);
+                txn.delete(name_key(&self.key, &child.name));
+                txn.put(name_key(&self.key, &new_name), &child.id);
+                child.name = new_name;
+                child.highest_modseq = modseq;
+                txn.put_mailbox(&child);
+                txn.log(Change::MailboxUpdated { mailbox: child.id });
+            }
+            txn.delete(name_key(&self.key, &m.name));
+            txn.put(name_key(&self.key, &to), &m.id);
+            m.name = to;
+        }
         if let Some(s) = patch.subscribed {
             m.subscribed = s;
         }
@@ -301,9 +321,6 @@ impl Account {
             m.sort_order = o;
         }
         if let Some(r) = patch.role {
-            if r != m.role {
-                self.check_role(Some(&m), r)?;
-            }
             m.role = r;
         }
         m.highest_modseq = txn.modseq();
