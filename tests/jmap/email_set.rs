@@ -126,6 +126,7 @@ fn a_message_id_or_date_given_in_any_spelling_or_on_the_root_part_is_the_message
                     "subParts": [{"partId": "1", "type": "text/plain"}]}},
             "twice2": {"mailboxIds": {drafts.clone(): true}, "header:Date": " Tue, 1 Sep 2026 10:00:00 +0200",
                 "bodyValues": {"1": {"value": "x"}}, "textBody": [{"partId": "1", "header:date:asDate": "2026-09-01T10:00:00Z"}]},
+            "twiceall": {"mailboxIds": {drafts.clone(): true}, "header:Subject:all": [" a", " b"]},
             "badkw": {"mailboxIds": {drafts.clone(): true}, "keywords": {"$seen": false}},
             "baddate": {"mailboxIds": {drafts.clone(): true}, "receivedAt": 12},
         }}),
@@ -156,7 +157,7 @@ fn a_message_id_or_date_given_in_any_spelling_or_on_the_root_part_is_the_message
     // naming the part's property.
     assert_eq!(set["notCreated"]["twice"], json!({"type": "invalidProperties", "properties": ["bodyStructure/header:Subject:asText"]}));
     assert_eq!(set["notCreated"]["twice2"], json!({"type": "invalidProperties", "properties": ["textBody/0/header:date:asDate"]}));
-    for (cid, prop) in [("badkw", "keywords"), ("baddate", "receivedAt")] {
+    for (cid, prop) in [("twiceall", "header:Subject:all"), ("badkw", "keywords"), ("baddate", "receivedAt")] {
         assert_eq!(set["notCreated"][cid], json!({"type": "invalidProperties", "properties": [prop]}), "{set}");
     }
 }

@@ -77,8 +77,38 @@ fn only_the_final_state_of_a_mailbox_set_must_be_valid() {
     // A rename onto a name in use, with nothing else moving: refused, nothing stepped aside.
     let r = c.call("Mailbox/set", json!({ "update": { trash.clone(): { "name": "Junk" } } }));
     assert_eq!(r["notUpdated"][&trash], json!({ "type": "invalidProperties", "properties": ["name"] }), "{r}");
+    // Each half of a role-and-name move refused by the other's keeper: neither
+    // mailbox is left renamed or without its role.
+    let r = c
+        .call("Mailbox/set", json!({ "update": { trash.clone(): { "name": "Junk", "role": "junk" }, junk.clone(): { "role": "trash" } } }));
+    assert_eq!(r["notUpdated"][&trash], json!({ "type": "invalidProperties", "properties": ["name"] }), "{r}");
+    assert_eq!(r["notUpdated"][&junk], json!({ "type": "invalidProperties", "properties": ["role"] }), "{r}");
+    assert_eq!(get(&[&trash, &junk]), names("Trash", "Junk"));
     let changed = c.call("Mailbox/changes", json!({ "sinceState": before }));
     assert_eq!(changed["updated"], json!([]), "refused changes leave no trace: {changed}");
+
+    // Two mailboxes each moved below the other: a cycle, the later move is refused.
+    let r = c.call("Mailbox/set", json!({ "create": { "x": { "name": "X" }, "y": { "name": "Y" } } }));
+    let (x, y) = (r["created"]["x"]["id"].as_str().unwrap().to_owned(), r["created"]["y"]["id"].as_str().unwrap().to_owned());
+    let r = c.call("Mailbox/set", json!({ "update": { x.clone(): { "parentId": y.clone() }, y.clone(): { "parentId": x.clone() } } }));
+    assert_eq!((r["updated"].clone(), r["notUpdated"][&y]["properties"].clone()), (json!({ x.clone(): null }), json!(["parentId"])), "{r}");
+    // A child renamed while its parent moves lands under the parent's new name.
+    let r = c.call("Mailbox/set", json!({ "update": { y.clone(): { "name": "Z" }, x.clone(): { "name": "In" } } }));
+    assert_eq!(r["updated"], json!({ x.clone(): null, y.clone(): null }), "{r}");
+    let list = imap.cmd("a LIST \"\" \"Z*\"").join("\n");
+    assert!(list.contains(" Z/In") || list.contains("\"Z/In\""), "{list}");
+    // A deep chain destroyed parent first in one call: all of it goes.
+    let mut create = serde_json::Map::new();
+    for i in 0..30 {
+        let parent = if i == 0 { json!(x) } else { json!(format!("#c{}", i - 1)) };
+        create.insert(format!("c{i}"), json!({ "name": format!("L{i}"), "parentId": parent }));
+    }
+    let r = c.call("Mailbox/set", json!({ "create": create }));
+    let chain: Vec<String> = (0..30).map(|i| r["created"][format!("c{i}")]["id"].as_str().unwrap().to_owned()).collect();
+    let mut all = vec![y.clone(), x.clone()];
+    all.extend(chain);
+    let r = c.call("Mailbox/set", json!({ "destroy": all }));
+    assert_eq!(r["destroyed"].as_array().map(Vec::len), Some(32), "{r}");
 
     // A name freed by a destroy or a rename in the same call is free for a
     // creation, and a parent goes with its child whatever the order.
@@ -86,7 +116,7 @@ fn only_the_final_state_of_a_mailbox_set_must_be_valid() {
     let (old, kid) = (r["created"]["p"]["id"].as_str().unwrap().to_owned(), r["created"]["k"]["id"].as_str().unwrap().to_owned());
     let r = c.call("Mailbox/set", json!({ "create": { "n": { "name": "Old" } }, "destroy": [old.clone(), kid.clone()] }));
     assert!(r["created"]["n"]["id"].is_string(), "{r}");
-    assert_eq!(r["destroyed"], json!([kid, old]), "{r}");
+    assert_eq!(r["destroyed"], json!([old, kid]), "in the order asked: {r}");
     let r = c.call(
         "Mailbox/set",
         json!({ "create": { "m": { "name": "Old" } }, "update": { r["created"]["n"]["id"].as_str().unwrap(): { "name": "Older" } } }),

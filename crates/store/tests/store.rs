@@ -469,6 +469,94 @@ fn mailboxes_rename_with_children_and_delete() {
 }
 
 #[test]
+fn a_mailbox_set_is_judged_by_the_state_it_leaves_and_written_at_once() {
+    use tresor_store::mail::{MailboxPatch, MailboxRef, MailboxSet, NewMailbox, Place, Refused, Role};
+    let store = Store::open(Arc::new(MemoryEngine::default()), master(), config()).unwrap();
+    create(&store, "set@example.com", &[]);
+    let a = account_of(&store, "set@example.com");
+    let by_role = |r| a.mailbox_by_role(r).unwrap().unwrap();
+    let (trash, junk) = (by_role(Role::Trash), by_role(Role::Junk));
+    let kid = a.create_mailbox("Trash/Kid", None, NOW).unwrap();
+    let moved = |id, to: &str, role| {
+        (MailboxRef::Existing(id), MailboxPatch { place: Some(Place::Under(None, to.into())), role, ..MailboxPatch::default() })
+    };
+    let head = a.modseq();
+
+    // Names and roles swap in one transaction, children follow their parent.
+    let set = MailboxSet {
+        update: vec![moved(trash.id, "Junk", Some(Some(Role::Junk))), moved(junk.id, "Trash", Some(Some(Role::Trash)))],
+        ..MailboxSet::default()
+    };
+    let out = a.apply_mailbox_set(&set).unwrap();
+    assert!(out.updated.iter().all(Result::is_ok), "{out:?}");
+    assert_eq!(a.modseq(), head + 1, "one transaction");
+    assert_eq!((by_role(Role::Junk).id, by_role(Role::Trash).id), (trash.id, junk.id));
+    assert_eq!(a.mailbox_by_name("Junk/Kid").unwrap().unwrap().id, kid.id);
+    assert!(a.mailbox_by_name("Trash/Kid").unwrap().is_none());
+
+    // Half a swap refused: the other half does not happen either, nothing is written.
+    let head = a.modseq();
+    let set = MailboxSet {
+        update: vec![moved(trash.id, "Trash", Some(Some(Role::Trash))), moved(junk.id, "Junk", None)],
+        ..MailboxSet::default()
+    };
+    let out = a.apply_mailbox_set(&set).unwrap();
+    // Trash would take the trash role Junk keeps; refused, it keeps the name Junk wants.
+    assert_eq!(out.updated[0].as_ref().unwrap_err(), &Refused::RoleTaken, "{out:?}");
+    assert_eq!(out.updated[1].as_ref().unwrap_err(), &Refused::NameTaken, "{out:?}");
+    assert_eq!(a.modseq(), head);
+    assert_eq!((by_role(Role::Junk).name, by_role(Role::Trash).name), ("Junk".to_owned(), "Trash".to_owned()));
+
+    // Two changes want one name: the earlier gets it. A cycle: the later goes.
+    let set = MailboxSet {
+        create: vec![NewMailbox::new(Place::Full("Same".into()), None, NOW), NewMailbox::new(Place::Full("Same".into()), None, NOW)],
+        ..MailboxSet::default()
+    };
+    let out = a.apply_mailbox_set(&set).unwrap();
+    assert!(out.created[0].is_ok() && out.created[1] == Err(Refused::NameTaken), "{out:?}");
+    let (x, y) = (a.create_mailbox("X", None, NOW).unwrap(), a.create_mailbox("Y", None, NOW).unwrap());
+    let under = |id, parent| {
+        (
+            MailboxRef::Existing(id),
+            MailboxPatch { place: Some(Place::Under(Some(MailboxRef::Existing(parent)), "in".into())), ..Default::default() },
+        )
+    };
+    let out = a.apply_mailbox_set(&MailboxSet { update: vec![under(x.id, y.id), under(y.id, x.id)], ..MailboxSet::default() }).unwrap();
+    assert!(out.updated[0].is_ok() && out.updated[1] == Err(Refused::Parent), "{out:?}");
+    assert_eq!(a.mailbox(x.id).unwrap().unwrap().name, "Y/in");
+
+    // A chain destroyed parent first, in one set; a create under a destroyed parent is refused.
+    let mut chain = vec![a.create_mailbox("C", None, NOW).unwrap()];
+    for i in 1..40 {
+        let name = format!("{}/{i}", chain[i - 1].name);
+        chain.push(a.create_mailbox(&name, None, NOW).unwrap());
+    }
+    let set = MailboxSet {
+        create: vec![NewMailbox::new(Place::Under(Some(MailboxRef::Existing(chain[3].id)), "late".into()), None, NOW)],
+        destroy: chain.iter().map(|m| m.id).collect(),
+        remove_emails: true,
+        ..MailboxSet::default()
+    };
+    let out = a.apply_mailbox_set(&set).unwrap();
+    // The create came first (RFC 8620 order): chain[3] keeps a child and stays, with its ancestors.
+    assert!(out.created[0].is_ok(), "{out:?}");
+    let kept: Vec<bool> = out.destroyed.iter().map(Result::is_err).collect();
+    assert_eq!(kept, (0..40).map(|i| i <= 3).collect::<Vec<_>>(), "{out:?}");
+    let out = a
+        .apply_mailbox_set(&MailboxSet {
+            destroy: vec![chain[0].id, chain[1].id, chain[2].id, chain[3].id, out.created[0].as_ref().unwrap().id],
+            ..MailboxSet::default()
+        })
+        .unwrap();
+    assert!(out.destroyed.iter().all(Result::is_ok), "{out:?}");
+    assert!(a.mailboxes().unwrap().iter().all(|m| !m.name.starts_with('C')));
+    // Roles are kept when asked; INBOX is never destroyed.
+    let set = MailboxSet { destroy: vec![trash.id, MailboxId::INBOX], keep_roles: true, ..MailboxSet::default() };
+    let out = a.apply_mailbox_set(&set).unwrap();
+    assert_eq!(out.destroyed, vec![Err(Refused::HasChild), Err(Refused::InboxDestroy)]);
+}
+
+#[test]
 fn terminate_schedules_and_purge_leaves_nothing() {
     let engine = Arc::new(MemoryEngine::default());
     let store = Store::open(engine.clone(), master(), config()).unwrap();

@@ -168,7 +168,11 @@ fn header_properties<'a>(obj: &'a Map<String, Value>, top_level: bool) -> Result
             return Err(invalid(k, format!("given both as {p} and as {k}")));
         }
         if h.all {
-            for one in v.as_array().ok_or_else(|| invalid(k, ":all takes a list"))? {
+            let all = v.as_array().ok_or_else(|| invalid(k, ":all takes a list"))?;
+            if all.len() > 1 && ONCE.contains(&lower.as_str()) {
+                return Err(invalid(k, format!("{} is allowed once in a message (RFC 5322 3.6)", h.name)));
+            }
+            for one in all {
                 out.push((h.name.clone(), header_value(k, h.form, one)?));
             }
         } else {
@@ -309,6 +313,8 @@ pub fn create(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
         .collect::<Result<_, _>>()?;
     let fail = |e: tresor_store::Error| match e {
         tresor_store::Error::OverQuota(_) => set_error("overQuota", "the account is over quota"),
+        // Destroyed since it was checked, by another request.
+        tresor_store::Error::NoMailbox => invalid("mailboxIds", "no such mailbox"),
         e => set_error("serverFail", e.to_string()),
     };
     for m in &mailboxes {

@@ -41,6 +41,8 @@ fn one(ctx: &Ctx<'_>, spec: &Value) -> Result<Value, Value> {
     let spec = spec.as_object().ok_or_else(|| set_error("invalidProperties", "an EmailImport is an object"))?;
     let fail = |e: StoreError| match e {
         StoreError::OverQuota(_) => set_error("overQuota", "the account is over quota"),
+        // Destroyed since it was checked, by another request.
+        StoreError::NoMailbox => invalid_property("mailboxIds"),
         e => set_error("serverFail", e.to_string()),
     };
     // Every property is checked before the blob is read, and all the bad

@@ -1,15 +1,13 @@
 //! Mailbox/set (RFC 8621 section 2.5): create (name, parentId, isSubscribed,
-//! sortOrder, role), update (name/parentId as a rename, isSubscribed,
-//! sortOrder, role), destroy (onDestroyRemoveEmails). Creation ids can be
-//! referenced as `#creationId` in a later parentId of the same call.
+//! sortOrder, role), update (the same, name and parentId as a move),
+//! destroy (onDestroyRemoveEmails). A mailbox created in the call can be
+//! named by `#creationId` as a parent or in an update.
 //!
-//! Only the call's final state must be valid (RFC 8620 5.3): one mailbox per
-//! name and per role, no child left without its parent. Each operation is
-//! tried; one refused only because of another mailbox (its name, its role, a
-//! child) is tried again once the others ran, until a round changes nothing.
-//! What is still waiting then waits on a cycle (two mailboxes swapping names
-//! or roles): one of them steps aside (a name of its own, no role) and the
-//! rounds go on.
+//! Each change is checked on its own here (its properties, their types and
+//! bounds); the store then judges them together by the state the whole call
+//! leaves, and writes what it accepts in one transaction
+//! (`tresor_store::mail::mailbox_set`): swapping two names or two roles works
+//! in one call, and a refused change leaves no trace.
 
 use super::{account_id, invalid_property, set_error, state};
 use crate::{
@@ -17,42 +15,19 @@ use crate::{
     request::{Ctx, MethodError},
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
-use tresor_store::{
-    Error as StoreError,
-    mail::{Mailbox, MailboxId, MailboxPatch, Role},
-};
+use std::collections::{HashMap, HashSet};
+use tresor_store::mail::{Mailbox, MailboxPatch, MailboxRef, MailboxSet, NewMailbox, Place, Refused, Role};
 
-/// Why an operation was refused; `conflict` when only another mailbox stood
-/// in its way, so it may succeed once the rest of the call has run.
-struct Refusal {
-    error: Value,
-    conflict: Option<Conflict>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Conflict {
-    Name,
-    Role,
-    Child,
-}
-
-impl From<Value> for Refusal {
-    fn from(error: Value) -> Self {
-        Refusal { error, conflict: None }
-    }
-}
-
-fn store_error(e: StoreError) -> Refusal {
-    let conflict = |error, kind| Refusal { error, conflict: Some(kind) };
-    match e {
-        StoreError::MailboxExists => conflict(invalid_property("name"), Conflict::Name),
-        StoreError::RoleTaken => conflict(invalid_property("role"), Conflict::Role),
-        StoreError::NoMailbox => set_error("notFound", "no such mailbox").into(),
-        StoreError::Invalid { what: "role", .. } => invalid_property("role").into(),
-        StoreError::Invalid { what: "mailbox name", .. } => invalid_property("name").into(),
-        StoreError::Invalid { why, .. } => set_error("invalidProperties", why).into(),
-        e => set_error("serverFail", e.to_string()).into(),
+/// The answer to a change the store refused.
+fn refused(r: Refused) -> Value {
+    match r {
+        Refused::NotFound => set_error("notFound", "no such mailbox"),
+        Refused::Name | Refused::NameTaken | Refused::InboxName => invalid_property("name"),
+        Refused::RoleTaken | Refused::InboxRole => invalid_property("role"),
+        Refused::Parent => invalid_property("parentId"),
+        Refused::HasChild => set_error("mailboxHasChild", r.to_string()),
+        Refused::HasEmail => set_error("mailboxHasEmail", r.to_string()),
+        Refused::HasRole | Refused::InboxDestroy => set_error("forbidden", r.to_string()),
     }
 }
 
@@ -91,117 +66,112 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     // `onDestroyRemoveMessages` is the draft's name, still sent by older clients.
     let remove_emails =
         args.get("onDestroyRemoveEmails").or_else(|| args.get("onDestroyRemoveMessages")).and_then(Value::as_bool).unwrap_or(false);
-    let mut creates: Vec<(&String, &Value)> = args.get("create").and_then(Value::as_object).into_iter().flatten().collect();
-    let mut updates: Vec<(&String, &Value)> = args.get("update").and_then(Value::as_object).into_iter().flatten().collect();
-    let mut destroys: Vec<&str> = args.get("destroy").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let creates = args.get("create").and_then(Value::as_object).into_iter().flatten();
+    let updates = args.get("update").and_then(Value::as_object).into_iter().flatten();
+    let destroys = args.get("destroy").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+    let (mut not_created, mut not_updated, mut not_destroyed) = (Map::new(), Map::new(), Map::new());
 
-    let mut created_ids: HashMap<String, MailboxId> = HashMap::new();
-    let (mut created, mut not_created) = (Map::new(), Map::new());
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
-    // The last conflict of each operation still waiting.
-    let mut waiting: HashMap<(char, String), Refusal> = HashMap::new();
-    // Mailboxes that stepped aside to break a cycle, as they were.
-    let mut parked = Parked::new();
-    loop {
-        let mut progress = false;
-        creates.retain(|(cid, props)| {
-            // A parent created in this call: wait for it.
-            if props.get("parentId").and_then(Value::as_str).and_then(|p| p.strip_prefix('#')).is_some_and(|p| !created_ids.contains_key(p))
-            {
-                return true;
-            }
-            match create(ctx, props, &created_ids, now) {
-                Ok(m) => {
-                    created_ids.insert((*cid).clone(), m.id);
-                    let counts =
-                        json!({ "id": ids::mailbox(m.id), "totalEmails": 0, "unreadEmails": 0, "totalThreads": 0, "unreadThreads": 0 });
-                    created.insert((*cid).clone(), counts);
-                    progress = true;
-                    false
-                }
-                Err(r) if r.conflict.is_some() => {
-                    waiting.insert(('c', (*cid).clone()), r);
-                    true
-                }
-                Err(r) => {
-                    not_created.insert((*cid).clone(), r.error);
-                    false
-                }
-            }
-        });
-        let pending: Vec<&str> = creates.iter().map(|(cid, _)| cid.as_str()).collect();
-        updates.retain(|(id, patch)| {
-            if names_a_pending_creation(id, patch, &pending) {
-                return true;
-            }
-            match update(ctx, id, patch, &created_ids, &parked) {
-                Ok(()) => {
-                    updated.insert((*id).clone(), Value::Null);
-                    progress = true;
-                    false
-                }
-                Err(r) if r.conflict.is_some() => {
-                    waiting.insert(('u', (*id).clone()), r);
-                    true
-                }
-                Err(r) => {
-                    not_updated.insert((*id).clone(), r.error);
-                    false
-                }
-            }
-        });
-        destroys.retain(|id| match destroy(ctx, id, remove_emails) {
-            Ok(()) => {
-                destroyed.push(Value::from(*id));
-                progress = true;
-                false
-            }
-            Err(r) if r.conflict.is_some() => {
-                waiting.insert(('d', (*id).to_owned()), r);
-                true
-            }
-            Err(r) => {
-                not_destroyed.insert((*id).to_owned(), r.error);
-                false
-            }
-        });
-        if progress {
-            continue;
+    // Creates, each checked on its own; then those whose parent is a creation
+    // id that is not among them go, until none does.
+    let mut drafts: Vec<(&String, Draft)> = Vec::new();
+    for (cid, props) in creates {
+        match draft(ctx, props, now) {
+            Ok(d) => drafts.push((cid, d)),
+            Err(e) => drop(not_created.insert(cid.clone(), e)),
         }
-        // Nothing moved: one waiting update whose new name or role another
-        // waiting update's mailbox holds steps aside, and the rounds go on.
-        let Some((id, m, aside)) = step_aside(ctx, &updates, &created_ids, &parked) else { break };
-        if ctx.account.update_mailbox(m.id, aside).is_err() {
+    }
+    loop {
+        let valid: HashSet<&str> = drafts.iter().map(|(cid, _)| cid.as_str()).collect();
+        let before = drafts.len();
+        drafts.retain(|(cid, d)| {
+            let orphan = d.parent.as_str().and_then(|p| p.strip_prefix('#')).is_some_and(|p| !valid.contains(p));
+            if orphan {
+                not_created.insert((*cid).clone(), invalid_property("parentId"));
+            }
+            !orphan
+        });
+        if drafts.len() == before {
             break;
         }
-        parked.insert(m.id, (id, m));
     }
-    // One that stepped aside and still failed goes back to where it was.
-    for (id, m) in parked.into_values() {
-        if updated.contains_key(&id) {
+    let index: HashMap<&str, usize> = drafts.iter().enumerate().map(|(i, (cid, _))| (cid.as_str(), i)).collect();
+    let target = |id: &str| match id.strip_prefix('#') {
+        Some(cid) => index.get(cid).map(|&i| MailboxRef::Created(i)),
+        None => ids::parse_mailbox(id).map(MailboxRef::Existing),
+    };
+    let parent = |p: &Value| match p {
+        Value::Null => Ok(None),
+        Value::String(id) => target(id).map(Some).ok_or_else(|| invalid_property("parentId")),
+        _ => Err(invalid_property("parentId")),
+    };
+
+    let mut set = MailboxSet { keep_roles: true, remove_emails, ..MailboxSet::default() };
+    let mut create_ids = Vec::new();
+    for (cid, d) in &drafts {
+        let mut new = d.new.clone();
+        new.place = Place::Under(parent(&d.parent).expect("checked above"), d.name.clone());
+        set.create.push(new);
+        create_ids.push(*cid);
+    }
+    let mut update_ids = Vec::new();
+    for (id, patch) in updates {
+        let Some(target) = target(id) else {
+            not_updated.insert(id.clone(), set_error("notFound", "no such mailbox"));
             continue;
+        };
+        let current = match target {
+            MailboxRef::Existing(mid) => match ctx.account.mailbox(mid)? {
+                Some(m) => Current::Stored(m),
+                None => {
+                    not_updated.insert(id.clone(), set_error("notFound", "no such mailbox"));
+                    continue;
+                }
+            },
+            MailboxRef::Created(i) => Current::Draft(&drafts[i].1),
+        };
+        match plan(ctx, &current, patch, &parent) {
+            Ok(p) => {
+                set.update.push((target, p));
+                update_ids.push(id);
+            }
+            Err(e) => drop(not_updated.insert(id.clone(), e)),
         }
-        let back = MailboxPatch { name: Some(m.name.clone()), role: Some(m.role), ..MailboxPatch::default() };
-        if let Err(e) = ctx.account.update_mailbox(m.id, back) {
-            tracing::warn!(account = ctx.account.id.0, "Mailbox/set: a mailbox that stepped aside stays aside: {e}");
-        }
     }
-    for (cid, _) in creates {
-        let error = waiting.remove(&('c', cid.clone())).map_or_else(|| invalid_property("parentId"), |r| r.error);
-        not_created.insert(cid.clone(), error);
-    }
-    for (id, _) in updates {
-        // Without a conflict of its own, it waited on a creation that failed.
-        let error = waiting.remove(&('u', id.clone())).map_or_else(
-            || if id.starts_with('#') { set_error("notFound", "no such mailbox") } else { invalid_property("parentId") },
-            |r| r.error,
-        );
-        not_updated.insert(id.clone(), error);
-    }
+    let mut destroy_ids = Vec::new();
     for id in destroys {
-        let error = waiting.remove(&('d', id.to_owned())).map_or(Value::Null, |r| r.error);
-        not_destroyed.insert(id.to_owned(), error);
+        match ids::parse_mailbox(id) {
+            Some(mid) => {
+                set.destroy.push(mid);
+                destroy_ids.push(id);
+            }
+            None => drop(not_destroyed.insert(id.to_owned(), set_error("notFound", "no such mailbox"))),
+        }
+    }
+
+    let outcome = ctx.account.apply_mailbox_set(&set)?;
+    let mut created = Map::new();
+    for (cid, result) in create_ids.into_iter().zip(outcome.created) {
+        match result {
+            Ok(m) => created.insert(
+                cid.clone(),
+                json!({ "id": ids::mailbox(m.id), "totalEmails": 0, "unreadEmails": 0, "totalThreads": 0, "unreadThreads": 0 }),
+            ),
+            Err(r) => not_created.insert(cid.clone(), refused(r)),
+        };
+    }
+    let mut updated = Map::new();
+    for (id, result) in update_ids.into_iter().zip(outcome.updated) {
+        match result {
+            Ok(_) => updated.insert(id.clone(), Value::Null),
+            Err(r) => not_updated.insert(id.clone(), refused(r)),
+        };
+    }
+    let mut destroyed = Vec::new();
+    for (id, result) in destroy_ids.into_iter().zip(outcome.destroyed) {
+        match result {
+            Ok(()) => destroyed.push(Value::from(id)),
+            Err(r) => drop(not_destroyed.insert(id.to_owned(), refused(r))),
+        }
     }
     let obj_or_null = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
     Ok(json!({
@@ -217,31 +187,24 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     }))
 }
 
-/// A mailbox id argument: an existing id or `#creationId` from this call.
-fn resolve(id: &str, created: &HashMap<String, MailboxId>) -> Option<MailboxId> {
-    match id.strip_prefix('#') {
-        Some(cid) => created.get(cid).copied(),
-        None => ids::parse_mailbox(id),
-    }
+/// A create checked on its own: its parent (`parentId` as given) is resolved
+/// once every create is known.
+struct Draft {
+    name: String,
+    parent: Value,
+    new: NewMailbox,
 }
 
-/// The full name for `name` under `parent_id` (null: top level).
-fn full_name(ctx: &Ctx<'_>, name: &str, parent: &Value, created: &HashMap<String, MailboxId>) -> Result<String, Value> {
+/// One level's name: no `/`, no control character, not empty, not too long.
+fn leaf_name(v: Option<&Value>) -> Result<String, Value> {
+    let name = v.and_then(Value::as_str).ok_or_else(|| invalid_property("name"))?;
     if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 255 {
         return Err(invalid_property("name"));
     }
-    match parent {
-        Value::Null => Ok(name.to_owned()),
-        Value::String(p) => {
-            let id = resolve(p, created).ok_or_else(|| invalid_property("parentId"))?;
-            let parent = ctx.account.mailbox(id).map_err(|e| store_error(e).error)?.ok_or_else(|| invalid_property("parentId"))?;
-            Ok(format!("{}/{name}", parent.name))
-        }
-        _ => Err(invalid_property("parentId")),
-    }
+    Ok(name.to_owned())
 }
 
-fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, now: i64) -> Result<Mailbox, Refusal> {
+fn draft(ctx: &Ctx<'_>, props: &Value, now: i64) -> Result<Draft, Value> {
     let props = props.as_object().ok_or_else(|| set_error("invalidProperties", "a mailbox is an object"))?;
     let role = match props.get("role") {
         None | Some(Value::Null) => None,
@@ -267,31 +230,93 @@ fn create(ctx: &Ctx<'_>, props: &Value, created: &HashMap<String, MailboxId>, no
         }
     }
     if !bad.is_empty() {
-        return Err(invalid_properties(bad).into());
+        return Err(invalid_properties(bad));
     }
-    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| invalid_property("name"))?;
-    // Everything checked before the mailbox exists.
-    let patch = MailboxPatch {
-        subscribed: match props.get("isSubscribed") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
-        },
-        sort_order: match props.get("sortOrder") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(sort_order(v)?),
-        },
-        retention_days: match props.get("retentionDays") {
-            None => None,
-            Some(v) => Some(retention_days(ctx, v)?),
-        },
-        ..MailboxPatch::default()
+    let name = leaf_name(props.get("name"))?;
+    let parent = props.get("parentId").cloned().unwrap_or(Value::Null);
+    if !matches!(parent, Value::Null | Value::String(_)) {
+        return Err(invalid_property("parentId"));
+    }
+    let mut new = NewMailbox::new(Place::Full(String::new()), role, now);
+    new.subscribed = match props.get("isSubscribed") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
     };
-    let full = full_name(ctx, name, props.get("parentId").unwrap_or(&Value::Null), created)?;
-    let m = ctx.account.create_mailbox(&full, role, now).map_err(store_error)?;
-    if patch.subscribed.is_some() || patch.sort_order.is_some() || patch.retention_days.is_some() {
-        return ctx.account.update_mailbox(m.id, patch).map_err(store_error);
+    new.sort_order = match props.get("sortOrder") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(sort_order(v)?),
+    };
+    new.retention_days = match props.get("retentionDays") {
+        None => None,
+        Some(v) => Some(retention_days(ctx, v)?),
+    };
+    Ok(Draft { name, parent, new })
+}
+
+/// What an update starts from: a stored mailbox, or one created in this call.
+enum Current<'a> {
+    Stored(Mailbox),
+    Draft(&'a Draft),
+}
+
+/// An update checked on its own and turned into the store's patch.
+fn plan(
+    ctx: &Ctx<'_>,
+    current: &Current<'_>,
+    patch: &Value,
+    parent_ref: &dyn Fn(&Value) -> Result<Option<MailboxRef>, Value>,
+) -> Result<MailboxPatch, Value> {
+    let patch = patch.as_object().ok_or_else(|| set_error("invalidPatch", "a patch is an object"))?;
+    let mut bad = match current {
+        Current::Stored(m) => server_set_mismatches(patch, |key| super::mailbox::property(ctx, m, key).unwrap_or(Value::Null)),
+        // Not created yet: no id to compare, no mail, every right.
+        Current::Draft(d) => server_set_mismatches(patch, |key| match key {
+            "myRights" => super::mailbox::rights(true, d.new.role),
+            "role" => d.new.role.map(Role::name).into(),
+            "id" => Value::Bool(false),
+            _ => 0.into(),
+        }),
+    };
+    let mut changes = MailboxPatch::default();
+    for (key, value) in patch {
+        match key.as_str() {
+            "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
+            "sortOrder" => changes.sort_order = Some(sort_order(value)?),
+            "role" => {
+                changes.role = Some(match value {
+                    Value::Null => None,
+                    r => Some(r.as_str().and_then(Role::from_name).ok_or_else(|| invalid_property("role"))?),
+                })
+            }
+            "name" | "parentId" => {}
+            k if SERVER_SET.contains(&k) => {}
+            "retentionDays" if ctx.uses(crate::RETENTION) => changes.retention_days = Some(retention_days(ctx, value)?),
+            other => bad.push(other.to_owned()),
+        }
     }
-    Ok(m)
+    if !bad.is_empty() {
+        return Err(invalid_properties(bad));
+    }
+    if patch.contains_key("name") || patch.contains_key("parentId") {
+        let name = match (patch.get("name"), current) {
+            (Some(v), _) => leaf_name(Some(v))?,
+            (None, Current::Stored(m)) => m.name.rsplit('/').next().unwrap_or(&m.name).to_owned(),
+            (None, Current::Draft(d)) => d.name.clone(),
+        };
+        let parent = match (patch.get("parentId"), current) {
+            (Some(p), _) => parent_ref(p)?,
+            (None, Current::Draft(d)) => parent_ref(&d.parent)?,
+            // Mailbox/get's parent: the mailbox one level up, if there is one.
+            (None, Current::Stored(m)) => match m.name.rsplit_once('/') {
+                Some((p, _)) => {
+                    ctx.account.mailbox_by_name(p).map_err(|e| set_error("serverFail", e.to_string()))?.map(|p| MailboxRef::Existing(p.id))
+                }
+                None => None,
+            },
+        };
+        changes.place = Some(Place::Under(parent, name));
+    }
+    Ok(changes)
 }
 
 fn sort_order(v: &Value) -> Result<u32, Value> {
@@ -308,139 +333,4 @@ fn retention_days(ctx: &Ctx<'_>, v: &Value) -> Result<Option<u32>, Value> {
         return Err(invalid_property("retentionDays"));
     }
     Ok(days)
-}
-
-/// Whether an update names, as its id or its new parent, a mailbox still
-/// to be created in this call.
-fn names_a_pending_creation(id: &str, patch: &Value, pending: &[&str]) -> bool {
-    let parent = patch.get("parentId").and_then(Value::as_str);
-    [Some(id), parent].into_iter().flatten().filter_map(|r| r.strip_prefix('#')).any(|cid| pending.contains(&cid))
-}
-
-/// Mailboxes that stepped aside in this call, as they were (see the module doc).
-type Parked = HashMap<MailboxId, (String, Mailbox)>;
-
-fn update(ctx: &Ctx<'_>, id: &str, patch: &Value, created: &HashMap<String, MailboxId>, parked: &Parked) -> Result<(), Refusal> {
-    let (mid, changes) = plan(ctx, id, patch, created, parked)?;
-    if changes.name.is_some()
-        || changes.subscribed.is_some()
-        || changes.sort_order.is_some()
-        || changes.retention_days.is_some()
-        || changes.role.is_some()
-    {
-        ctx.account.update_mailbox(mid, changes).map_err(store_error)?;
-    }
-    Ok(())
-}
-
-/// An update checked and turned into the store's patch (one transaction).
-/// A mailbox that stepped aside is judged as it was: its name, its role.
-fn plan(
-    ctx: &Ctx<'_>,
-    id: &str,
-    patch: &Value,
-    created: &HashMap<String, MailboxId>,
-    parked: &Parked,
-) -> Result<(MailboxId, MailboxPatch), Refusal> {
-    let patch = patch.as_object().ok_or_else(|| set_error("invalidPatch", "a patch is an object"))?;
-    let mid = resolve(id, created).ok_or_else(|| set_error("notFound", "no such mailbox"))?;
-    let current = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
-    let was = parked.get(&mid).map_or(&current, |(_, m)| m);
-    let mut changes = MailboxPatch::default();
-    let mut bad = server_set_mismatches(patch, |key| super::mailbox::property(ctx, was, key).unwrap_or(Value::Null));
-    for (key, value) in patch {
-        match key.as_str() {
-            "isSubscribed" => changes.subscribed = Some(value.as_bool().ok_or_else(|| invalid_property("isSubscribed"))?),
-            "sortOrder" => changes.sort_order = Some(sort_order(value)?),
-            "role" => {
-                let role = match value {
-                    Value::Null => None,
-                    r => Some(r.as_str().and_then(Role::from_name).ok_or_else(|| invalid_property("role"))?),
-                };
-                if role != current.role {
-                    changes.role = Some(role);
-                }
-            }
-            "name" | "parentId" => {}
-            k if SERVER_SET.contains(&k) => {}
-            "retentionDays" if ctx.uses(crate::RETENTION) => changes.retention_days = Some(retention_days(ctx, value)?),
-            other => bad.push(other.to_owned()),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(invalid_properties(bad).into());
-    }
-    if patch.contains_key("name") || patch.contains_key("parentId") {
-        let name = match patch.get("name") {
-            Some(v) => v.as_str().ok_or_else(|| invalid_property("name"))?.to_owned(),
-            None => was.name.rsplit('/').next().unwrap_or(&was.name).to_owned(),
-        };
-        let parent = match patch.get("parentId") {
-            Some(p) => p.clone(),
-            None => match was.name.rsplit_once('/') {
-                Some((p, _)) => {
-                    ctx.account.mailbox_by_name(p).map_err(store_error)?.map(|p| Value::from(ids::mailbox(p.id))).unwrap_or(Value::Null)
-                }
-                None => Value::Null,
-            },
-        };
-        let full = full_name(ctx, &name, &parent, created)?;
-        if full.starts_with(&format!("{}/", current.name)) {
-            return Err(invalid_property("parentId").into());
-        }
-        if full != current.name {
-            changes.name = Some(full);
-        }
-    }
-    Ok((mid, changes))
-}
-
-/// The waiting update that should step aside so the call can go on: one
-/// whose new name or role another waiting update's mailbox holds (a cycle,
-/// or part of one). Stepping aside frees its own name or role.
-fn step_aside(
-    ctx: &Ctx<'_>,
-    updates: &[(&String, &Value)],
-    created: &HashMap<String, MailboxId>,
-    parked: &Parked,
-) -> Option<(String, Mailbox, MailboxPatch)> {
-    let waiting: Vec<MailboxId> = updates.iter().filter_map(|(id, _)| resolve(id, created)).collect();
-    updates.iter().find_map(|(id, patch)| {
-        let (mid, changes) = plan(ctx, id, patch, created, parked).ok()?;
-        if parked.contains_key(&mid) {
-            return None;
-        }
-        let m = ctx.account.mailbox(mid).ok()??;
-        let held_by = |holder: Option<Mailbox>| holder.is_some_and(|h| h.id != mid && waiting.contains(&h.id));
-        let name_held = changes.name.as_ref().is_some_and(|n| held_by(ctx.account.mailbox_by_name(n).ok().flatten()));
-        let role_held = changes.role.flatten().is_some_and(|r| held_by(ctx.account.mailbox_by_role(r).ok().flatten()));
-        if !name_held && !role_held {
-            return None;
-        }
-        // Everything it is about to change steps aside, name and role alike:
-        // the other side of the cycle may want either.
-        let aside = MailboxPatch {
-            name: changes.name.is_some().then(|| format!("{}.{:016x}", m.name, rand::random::<u64>())),
-            role: (changes.role.is_some() && m.role.is_some()).then_some(None),
-            ..MailboxPatch::default()
-        };
-        Some(((*id).clone(), m, aside))
-    })
-}
-
-fn destroy(ctx: &Ctx<'_>, id: &str, remove_emails: bool) -> Result<(), Refusal> {
-    let mid = ids::parse_mailbox(id).ok_or_else(|| set_error("notFound", "no such mailbox"))?;
-    let m = ctx.account.mailbox(mid).map_err(store_error)?.ok_or_else(|| set_error("notFound", "no such mailbox"))?;
-    if m.role.is_some() {
-        return Err(set_error("forbidden", "mailboxes with a role cannot be destroyed").into());
-    }
-    let prefix = format!("{}/", m.name);
-    if ctx.account.mailboxes().map_err(store_error)?.iter().any(|c| c.name.starts_with(&prefix)) {
-        // Its children may go later in this call.
-        return Err(Refusal { error: set_error("mailboxHasChild", "the mailbox has children"), conflict: Some(Conflict::Child) });
-    }
-    if !remove_emails && !ctx.account.uids(mid).map_err(store_error)?.is_empty() {
-        return Err(set_error("mailboxHasEmail", "the mailbox is not empty").into());
-    }
-    ctx.account.delete_mailbox(&m.name).map_err(store_error)
 }

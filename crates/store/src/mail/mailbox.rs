@@ -1,10 +1,10 @@
 //! Mailboxes: records keyed by numeric id, found by name through a keyed hash.
 //! Every account starts with Inbox, Drafts, Sent, Junk, Trash and Archive.
 
+use super::mailbox_set::{MailboxRef, MailboxSet, NewMailbox, Place};
 use crate::{
     Error, Result, UnixTime,
     account::{Account, Counters, WriteTxn},
-    changes::Change,
     keys::{self, Key},
     sealed,
 };
@@ -22,7 +22,7 @@ impl MailboxId {
 }
 
 /// RFC 6154 special use / RFC 8621 role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     Inbox,
     Drafts,
@@ -85,18 +85,18 @@ pub(crate) fn record_key(id: MailboxId) -> Vec<u8> {
     Key::new(keys::ACC_MAILBOX).u32(id.0).build()
 }
 
-fn name_key(key: &DataKey, name: &str) -> Vec<u8> {
+pub(crate) fn name_key(key: &DataKey, name: &str) -> Vec<u8> {
     Key::new(keys::ACC_MAILBOX_NAME).hash(&key.name_hash(b"mailbox", canonical(name).as_bytes())).build()
 }
 
 /// `INBOX` is case-insensitive (RFC 3501 5.1); other names are exact.
-fn canonical(name: &str) -> String {
+pub(crate) fn canonical(name: &str) -> String {
     if name.eq_ignore_ascii_case("inbox") { "INBOX".into() } else { name.to_owned() }
 }
 
 /// UIDVALIDITY from the creation time, never 0: distinct across a delete and
 /// re-create of the same name.
-fn uid_validity(now: UnixTime, id: MailboxId) -> u32 {
+pub(crate) fn uid_validity(now: UnixTime, id: MailboxId) -> u32 {
     ((now as u32) ^ id.0.rotate_left(16)).max(1)
 }
 
@@ -160,50 +160,19 @@ impl Account {
         Ok(self.mailboxes()?.into_iter().find(|m| m.role == Some(role)))
     }
 
+    /// Creates a mailbox under its full name (its parents must exist for it
+    /// to be theirs: IMAP CREATE makes them first).
     pub fn create_mailbox(&self, name: &str, role: Option<Role>, now: UnixTime) -> Result<Mailbox> {
-        if name.is_empty() || name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.chars().any(char::is_control) {
-            return Err(Error::invalid("mailbox name", "empty component or control character"));
-        }
-        let mut txn = self.begin()?;
-        self.check_writable()?;
-        if self.mailbox_by_name(name)?.is_some() {
-            return Err(Error::MailboxExists);
-        }
-        self.check_role(None, role)?;
-        let id = MailboxId(txn.counters.next_mailbox);
-        txn.counters.next_mailbox += 1;
-        let modseq = txn.modseq();
-        // A subscription the name kept after an earlier delete comes back.
-        let orphan = crate::mail::subscriptions::key(self, &canonical(name));
-        let subscribed = self.get::<String>(&orphan)?.is_some();
-        if subscribed {
-            txn.delete(orphan);
-        }
-        let m = Mailbox {
-            id,
-            name: canonical(name),
-            role,
-            uid_validity: uid_validity(now, id),
-            uid_next: 1,
-            highest_modseq: modseq,
-            subscribed,
-            sort_order: 10,
-            retention_days: None,
-            created_at: now,
-        };
-        txn.put(record_key(id), &m);
-        txn.put(name_key(&self.key, name), &id);
-        txn.log(Change::MailboxCreated { mailbox: id });
-        txn.commit()?;
-        Ok(m)
+        let set = MailboxSet { create: vec![NewMailbox::new(Place::Full(name.to_owned()), role, now)], ..MailboxSet::default() };
+        Ok(self.apply_mailbox_set(&set)?.created.remove(0)?)
     }
 }
 
 /// What a mailbox update may change, all in one transaction.
 #[derive(Debug, Default, Clone)]
 pub struct MailboxPatch {
-    /// A new full name: the mailbox and every mailbox below it move.
-    pub name: Option<String>,
+    /// Where it goes: the mailbox and every mailbox below it move.
+    pub place: Option<Place>,
     pub subscribed: Option<bool>,
     pub retention_days: Option<Option<u32>>,
     pub sort_order: Option<u32>,
@@ -230,108 +199,26 @@ impl Account {
         if self.mailbox_by_name(to)?.is_some() {
             return Err(Error::MailboxExists);
         }
-        self.update_mailbox(source.id, MailboxPatch { name: Some(to.to_owned()), ..MailboxPatch::default() }).map(drop)
+        self.update_mailbox(source.id, MailboxPatch { place: Some(Place::Full(to.to_owned())), ..MailboxPatch::default() }).map(drop)
     }
 
     /// Deletes a mailbox and expunges its messages. INBOX cannot be deleted;
     /// a mailbox with children cannot either (the caller decides whether to
     /// keep it as a \Noselect parent).
     pub fn delete_mailbox(&self, name: &str) -> Result<()> {
-        self.check_writable()?;
         let m = self.mailbox_by_name(name)?.ok_or(Error::NoMailbox)?;
-        if m.id == MailboxId::INBOX {
-            return Err(Error::invalid("mailbox", "INBOX cannot be deleted"));
-        }
-        let prefix = format!("{}/", m.name);
-        if self.mailboxes()?.iter().any(|c| c.name.starts_with(&prefix)) {
-            return Err(Error::invalid("mailbox", "it has child mailboxes"));
-        }
-        let uids: Vec<u32> = self.uids(m.id)?.into_iter().map(|(u, _)| u).collect();
-        self.expunge(m.id, &uids)?;
-        let mut txn = self.begin()?;
-        txn.delete(record_key(m.id));
-        txn.delete(name_key(&self.key, &m.name));
-        txn.delete(crate::mail::recent::key(m.id));
-        if m.subscribed {
-            txn.keep_subscription(&m.name);
-        }
-        txn.log(Change::MailboxDestroyed { mailbox: m.id });
-        txn.commit()?;
-        Ok(())
-    }
-
-    /// One mailbox per role (RFC 8621 2), and the inbox role is INBOX's for good.
-    fn check_role(&self, changing: Option<&Mailbox>, role: Option<Role>) -> Result<()> {
-        if changing.is_some_and(|m| m.id == MailboxId::INBOX) || role == Some(Role::Inbox) {
-            return Err(Error::invalid("role", "the inbox role belongs to INBOX"));
-        }
-        if let Some(r) = role
-            && self.mailbox_by_role(r)?.is_some()
-        {
-            return Err(Error::RoleTaken);
-        }
-        Ok(())
+        let set = MailboxSet { destroy: vec![m.id], remove_emails: true, ..MailboxSet::default() };
+        Ok(self.apply_mailbox_set(&set)?.destroyed.remove(0)?)
     }
 
     /// Changes a mailbox: everything in `patch` or, refused, nothing.
     pub fn update_mailbox(&self, id: MailboxId, patch: MailboxPatch) -> Result<Mailbox> {
-        let mut txn = self.begin()?;
-        self.check_writable()?;
-        let mut m = self.mailbox(id)?.ok_or(Error::NoMailbox)?;
-        if let Some(r) = patch.role
-            && r != m.role
-        {
-            self.check_role(Some(&m), r)?;
-        }
-        if let Some(to) = patch.name.as_deref().map(canonical)
-            && to != m.name
-        {
-            validate_name(&to)?;
-            if m.id == MailboxId::INBOX {
-                return Err(Error::invalid("mailbox name", "INBOX keeps its name"));
-            }
-            if to.starts_with(&format!("{}/", m.name)) {
-                return Err(Error::invalid("mailbox name", "a mailbox cannot move below itself"));
-            }
-            if self.mailbox_by_name(&to)?.is_some() {
-                return Err(Error::MailboxExists);
-            }
-            let modseq = txn.modseq();
-            let prefix = format!("{}/", m.name);
-            for mut child in self.mailboxes()?.into_iter().filter(|c| c.name.starts_with(&prefix)) {
-                let new_name = format!("{to}/{}", &child.name[prefix.len()..]);
-                txn.delete(name_key(&self.key, &child.name));
-                txn.put(name_key(&self.key, &new_name), &child.id);
-                child.name = new_name;
-                child.highest_modseq = modseq;
-                txn.put_mailbox(&child);
-                txn.log(Change::MailboxUpdated { mailbox: child.id });
-            }
-            txn.delete(name_key(&self.key, &m.name));
-            txn.put(name_key(&self.key, &to), &m.id);
-            m.name = to;
-        }
-        if let Some(s) = patch.subscribed {
-            m.subscribed = s;
-        }
-        if let Some(r) = patch.retention_days {
-            m.retention_days = r;
-        }
-        if let Some(o) = patch.sort_order {
-            m.sort_order = o;
-        }
-        if let Some(r) = patch.role {
-            m.role = r;
-        }
-        m.highest_modseq = txn.modseq();
-        txn.put_mailbox(&m);
-        txn.log(Change::MailboxUpdated { mailbox: id });
-        txn.commit()?;
-        Ok(m)
+        let set = MailboxSet { update: vec![(MailboxRef::Existing(id), patch)], ..MailboxSet::default() };
+        Ok(self.apply_mailbox_set(&set)?.updated.remove(0)?)
     }
 }
 
-fn validate_name(name: &str) -> Result<()> {
+pub(crate) fn validate_name(name: &str) -> Result<()> {
     if name.is_empty() || name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.chars().any(char::is_control) {
         return Err(Error::invalid("mailbox name", "empty component or control character"));
     }

@@ -180,7 +180,7 @@ impl Account {
         Ok(entries)
     }
 
-    fn scan_uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
+    pub(crate) fn scan_uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
         Ok(self
             .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
             .into_iter()

@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod mailbox;
+pub mod mailbox_set;
 pub mod message;
 pub mod metadata;
 pub mod ops;
@@ -17,5 +18,6 @@ mod thread;
 pub mod upload;
 
 pub use mailbox::{Mailbox, MailboxId, MailboxPatch, Role};
+pub use mailbox_set::{MailboxRef, MailboxSet, NewMailbox, Place, Refused, SetOutcome};
 pub use message::{Appended, EmailId, EmailMeta, EmailState, MailboxCounts, NewMessage, UidEntry};
 pub use ops::{KeywordOp, KeywordResult};

@@ -208,7 +208,7 @@ impl WriteTxn<'_> {
         Ok(())
     }
 
-    fn remove_membership(&mut self, email: EmailId, mailbox: MailboxId, uid: u32) -> Result<()> {
+    pub(crate) fn remove_membership(&mut self, email: EmailId, mailbox: MailboxId, uid: u32) -> Result<()> {
         let modseq = self.modseq();
         let mut state = self.current_state(email)?;
         state.mailboxes.retain(|m| *m != (mailbox, uid));
