@@ -125,6 +125,64 @@ fn only_the_final_state_of_a_mailbox_set_must_be_valid() {
 }
 
 #[test]
+fn odd_mailbox_sets_are_answered_and_harm_nothing() {
+    let s = Setup::new();
+    s.create("odd@example.com", &[]);
+    let server = s.start();
+    let c = Client::login(&server, "odd@example.com");
+    let mut imap = crate::imap::Imap::login(server.imap, "odd@example.com");
+
+    // Updated and destroyed in one call: both, in that order.
+    let r = c.call("Mailbox/set", json!({ "create": { "e": { "name": "Ephemeral" } } }));
+    let e = r["created"]["e"]["id"].as_str().unwrap().to_owned();
+    let r = c.call("Mailbox/set", json!({ "update": { e.clone(): { "sortOrder": 1 } }, "destroy": [e.clone()] }));
+    assert_eq!((r["updated"].clone(), r["destroyed"].clone()), (json!({ e.clone(): null }), json!([e])), "{r}");
+    // A parentId that is no id at all.
+    let r = c.call("Mailbox/set", json!({ "create": { "g": { "name": "G", "parentId": "garbage" } } }));
+    assert_eq!(r["notCreated"]["g"], json!({ "type": "invalidProperties", "properties": ["parentId"] }), "{r}");
+
+    // INBOX "renamed" to its own name in another case: nothing below it moves.
+    assert!(imap.cmd("a CREATE INBOX/Kids").last().unwrap().starts_with("a OK"));
+    let inbox = c.mailbox("inbox");
+    let before = c.state("Mailbox");
+    let r = c.call("Mailbox/set", json!({ "update": { inbox.clone(): { "name": "Inbox" } } }));
+    assert_eq!(r["updated"], json!({ inbox.clone(): null }), "{r}");
+    let list = imap.cmd("a LIST \"\" \"INBOX/*\"").join("\n");
+    assert!(list.contains("INBOX/Kids"), "{list}");
+    let changed = c.call("Mailbox/changes", json!({ "sinceState": before }));
+    assert_eq!(changed["updated"], json!([]), "{changed}");
+
+    // A subscribed name destroyed and created again in one call stays subscribed.
+    let r = c.call("Mailbox/set", json!({ "create": { "s": { "name": "Sub", "isSubscribed": true } } }));
+    let sub = r["created"]["s"]["id"].as_str().unwrap().to_owned();
+    let r = c.call("Mailbox/set", json!({ "destroy": [sub], "create": { "again": { "name": "Sub" } } }));
+    let again = r["created"]["again"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let got = c.call("Mailbox/get", json!({ "ids": [again], "properties": ["isSubscribed"] }));
+    assert_eq!(got["list"][0]["isSubscribed"], true, "{got}");
+
+    // 500 creates chained below one that is refused: all refused.
+    let mut create = serde_json::Map::new();
+    create.insert("c0".into(), json!({ "name": "Trash" }));
+    for i in 1..500 {
+        create.insert(format!("c{i}"), json!({ "name": format!("L{i}"), "parentId": format!("#c{}", i - 1) }));
+    }
+    let r = c.call("Mailbox/set", json!({ "create": create }));
+    assert_eq!(r["notCreated"].as_object().map(|m| m.len()), Some(500), "{r}");
+    assert_eq!(r["notCreated"]["c0"]["properties"], json!(["name"]));
+    assert_eq!(r["notCreated"]["c1"]["properties"], json!(["parentId"]));
+    assert_eq!(r["notCreated"]["c499"]["properties"], json!(["name"]), "deeper than a name may be");
+
+    // An IMAP name deeper than the store keeps: refused, no level of it made.
+    let deep = vec!["d"; 100].join("/");
+    let reply = imap.cmd(&format!("a CREATE {deep}"));
+    assert!(reply.last().unwrap().starts_with("a NO [CANNOT]"), "{reply:?}");
+    assert!(imap.cmd("a LIST \"\" \"d*\"").len() == 1, "nothing of it was made");
+    // Within the bounds, the missing levels come with it.
+    assert!(imap.cmd("a CREATE x/y/z").last().unwrap().starts_with("a OK"));
+    assert_eq!(imap.cmd("a LIST \"\" \"x*\"").len(), 4, "x, x/y, x/y/z");
+}
+
+#[test]
 fn mailbox_query_filters_sorts_as_a_tree_and_reports_changes() {
     let s = Setup::new();
     s.create("t@example.com", &[]);

@@ -108,6 +108,17 @@ pub struct WriteTxn<'a> {
     pub(crate) pending_states: std::collections::HashMap<crate::mail::EmailId, crate::mail::EmailState>,
     /// Emails this transaction destroys: out of the meta cache once committed.
     pub(crate) destroyed: Vec<crate::mail::EmailId>,
+    /// Set once the batch is written: dropped before that (an error, a
+    /// panic), the transaction gives back the ids and modseq it took.
+    committed: bool,
+}
+
+impl Drop for WriteTxn<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            *self.counters = self.before.clone();
+        }
+    }
 }
 
 impl Account {
@@ -160,7 +171,7 @@ impl Account {
 
     /// Refuses every later write; waits for a write in progress to finish.
     pub(crate) fn retire(&self) {
-        let _writes = self.counters.lock().unwrap();
+        let _writes = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         self.retired.store(true, std::sync::atomic::Ordering::Release);
     }
 
@@ -173,12 +184,12 @@ impl Account {
     }
 
     pub fn counters(&self) -> Counters {
-        self.counters.lock().unwrap().clone()
+        self.counters.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Head of the change log.
     pub fn modseq(&self) -> u64 {
-        self.counters.lock().unwrap().modseq
+        self.counters.lock().unwrap_or_else(|e| e.into_inner()).modseq
     }
 
     /// A query's result computed at the current modseq, if it is cached:
@@ -217,7 +228,7 @@ impl Account {
     /// Starts a write. Refused when the store is poisoned.
     pub fn begin(&self) -> Result<WriteTxn<'_>> {
         self.guard.check()?;
-        let counters = self.counters.lock().unwrap();
+        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         if self.retired.load(std::sync::atomic::Ordering::Acquire) {
             return Err(Error::NoAccount);
         }
@@ -230,6 +241,7 @@ impl Account {
             logged: 0,
             pending_states: Default::default(),
             destroyed: Vec::new(),
+            committed: false,
         })
     }
 
@@ -305,16 +317,16 @@ impl WriteTxn<'_> {
     /// On failure the cached counters roll back and the store is poisoned.
     pub fn commit(mut self) -> Result<u64> {
         if self.batch.is_empty() {
-            return Ok(self.counters.modseq);
+            // Nothing written: what it took goes back (`drop`).
+            return Ok(self.before.modseq);
         }
         let k = [keys::ACC_STATE];
         let counters = self.counters.clone();
         self.put(k.to_vec(), &counters);
         let batch = std::mem::take(&mut self.batch);
-        if let Err(e) = self.account.guard.write(&*self.account.db, batch) {
-            *self.counters = self.before.clone();
-            return Err(e);
-        }
+        // On failure `drop` rolls the cached counters back.
+        self.account.guard.write(&*self.account.db, batch)?;
+        self.committed = true;
         if !self.destroyed.is_empty() {
             let mut cache = self.account.meta_cache.lock().unwrap_or_else(|e| e.into_inner());
             for e in &self.destroyed {

@@ -28,9 +28,7 @@ impl Session {
             },
             _ => return Ok(Reply::no_code("USEATTR", "one special use per mailbox")),
         };
-        let now = self.backend.now();
-        create_parents(&account, &name, now)?;
-        account.create_mailbox(&name, role, now)?;
+        account.create_mailbox(&name, role, self.backend.now())?;
         Ok(Reply::ok("CREATE completed"))
     }
 
@@ -66,9 +64,7 @@ impl Session {
         if to.starts_with(&format!("{from}/")) {
             return Ok(Reply::no_code("CANNOT", "cannot move a mailbox below itself"));
         }
-        let now = self.backend.now();
-        create_parents(&account, &to, now)?;
-        account.rename_mailbox(&from, &to, now)?;
+        account.rename_mailbox(&from, &to, self.backend.now())?;
         Ok(Reply::ok("RENAME completed"))
     }
 
@@ -212,23 +208,6 @@ impl Session {
         write_status(&account, &m, &self.wire_name(&m.name), items, self.backend.append_limit(), out)?;
         Ok(Reply::ok("STATUS completed"))
     }
-}
-
-/// RFC 9051 6.3.4: CREATE (and RENAME) make the superior levels of a name
-/// that are missing.
-fn create_parents(account: &Account, name: &str, now: tresor_store::UnixTime) -> Result<()> {
-    let mut parent = String::new();
-    let parts: Vec<&str> = name.split('/').collect();
-    for part in &parts[..parts.len() - 1] {
-        if !parent.is_empty() {
-            parent.push('/');
-        }
-        parent.push_str(part);
-        if account.mailbox_by_name(&parent)?.is_none() {
-            account.create_mailbox(&parent, None, now)?;
-        }
-    }
-    Ok(())
 }
 
 /// `* STATUS name (ITEM n ...)`.

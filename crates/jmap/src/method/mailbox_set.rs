@@ -109,7 +109,10 @@ pub fn set(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Value, MethodErro
     let mut create_ids = Vec::new();
     for (cid, d) in &drafts {
         let mut new = d.new.clone();
-        new.place = Place::Under(parent(&d.parent).expect("checked above"), d.name.clone());
+        // Every creation id left names a kept create, every other id parses (`draft`).
+        let parent =
+            parent(&d.parent).map_err(|_| MethodError::described("serverFail", "a parentId checked earlier no longer resolves"))?;
+        new.place = Place::Under(parent, d.name.clone());
         set.create.push(new);
         create_ids.push(*cid);
     }
@@ -234,8 +237,10 @@ fn draft(ctx: &Ctx<'_>, props: &Value, now: i64) -> Result<Draft, Value> {
     }
     let name = leaf_name(props.get("name"))?;
     let parent = props.get("parentId").cloned().unwrap_or(Value::Null);
-    if !matches!(parent, Value::Null | Value::String(_)) {
-        return Err(invalid_property("parentId"));
+    match &parent {
+        Value::Null => {}
+        Value::String(p) if p.starts_with('#') || ids::parse_mailbox(p).is_some() => {}
+        _ => return Err(invalid_property("parentId")),
     }
     let mut new = NewMailbox::new(Place::Full(String::new()), role, now);
     new.subscribed = match props.get("isSubscribed") {

@@ -160,11 +160,26 @@ impl Account {
         Ok(self.mailboxes()?.into_iter().find(|m| m.role == Some(role)))
     }
 
-    /// Creates a mailbox under its full name (its parents must exist for it
-    /// to be theirs: IMAP CREATE makes them first).
+    /// Creates a mailbox under its full name, and the levels above it that
+    /// are missing (RFC 9051 6.3.4), in one transaction.
     pub fn create_mailbox(&self, name: &str, role: Option<Role>, now: UnixTime) -> Result<Mailbox> {
-        let set = MailboxSet { create: vec![NewMailbox::new(Place::Full(name.to_owned()), role, now)], ..MailboxSet::default() };
-        Ok(self.apply_mailbox_set(&set)?.created.remove(0)?)
+        validate_name(name)?;
+        let mut create = self.missing_parents(name, now)?;
+        create.push(NewMailbox::new(Place::Full(name.to_owned()), role, now));
+        let set = MailboxSet { create, ..MailboxSet::default() };
+        let mut created = self.apply_mailbox_set(&set)?.created;
+        Ok(created.pop().ok_or(Error::NoMailbox)??)
+    }
+
+    /// Creates for the levels above `name` that have no mailbox.
+    fn missing_parents(&self, name: &str, now: UnixTime) -> Result<Vec<NewMailbox>> {
+        let mut missing = Vec::new();
+        for (at, _) in name.match_indices('/') {
+            if self.mailbox_by_name(&name[..at])?.is_none() {
+                missing.push(NewMailbox::new(Place::Full(name[..at].to_owned()), None, now));
+            }
+        }
+        Ok(missing)
     }
 }
 
@@ -181,7 +196,7 @@ pub struct MailboxPatch {
 
 impl Account {
     /// Renames a mailbox and every mailbox below it (`a` -> `b` moves `a/x` to
-    /// `b/x`). Renaming INBOX is RFC 3501's special case: its messages move to a
+    /// `b/x`), making the levels above the new name that are missing. Renaming INBOX is RFC 3501's special case: its messages move to a
     /// new mailbox with the new name and INBOX stays, empty.
     pub fn rename_mailbox(&self, from: &str, to: &str, now: UnixTime) -> Result<()> {
         self.check_writable()?;
@@ -196,10 +211,19 @@ impl Account {
             self.move_messages(MailboxId::INBOX, &uids, target.id)?;
             return Ok(());
         }
+        validate_name(to)?;
         if self.mailbox_by_name(to)?.is_some() {
             return Err(Error::MailboxExists);
         }
-        self.update_mailbox(source.id, MailboxPatch { place: Some(Place::Full(to.to_owned())), ..MailboxPatch::default() }).map(drop)
+        let set = MailboxSet {
+            create: self.missing_parents(to, now)?,
+            update: vec![(
+                MailboxRef::Existing(source.id),
+                MailboxPatch { place: Some(Place::Full(to.to_owned())), ..MailboxPatch::default() },
+            )],
+            ..MailboxSet::default()
+        };
+        self.apply_mailbox_set(&set)?.updated.remove(0).map(drop).map_err(Error::from)
     }
 
     /// Deletes a mailbox and expunges its messages. INBOX cannot be deleted;
@@ -222,8 +246,16 @@ pub(crate) fn validate_name(name: &str) -> Result<()> {
     if name.is_empty() || name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.chars().any(char::is_control) {
         return Err(Error::invalid("mailbox name", "empty component or control character"));
     }
+    if name.len() > MAX_NAME || name.split('/').count() > MAX_DEPTH {
+        return Err(Error::invalid("mailbox name", format!("longer than {MAX_NAME} bytes or deeper than {MAX_DEPTH} levels")));
+    }
     Ok(())
 }
+
+/// Bounds on a mailbox's full name: far beyond any real folder tree, and
+/// they keep one IMAP CREATE or Mailbox/set from building a huge hierarchy.
+pub const MAX_NAME: usize = 1024;
+pub const MAX_DEPTH: usize = 64;
 
 impl WriteTxn<'_> {
     pub(crate) fn put_mailbox(&mut self, m: &Mailbox) {

@@ -77,7 +77,7 @@ pub struct MailboxSet {
 pub enum Refused {
     #[error("no such mailbox")]
     NotFound,
-    #[error("invalid mailbox name: empty component or control character")]
+    #[error("invalid mailbox name: an empty level, a control character, or too long or deep")]
     Name,
     #[error("mailbox already exists")]
     NameTaken,
@@ -121,6 +121,10 @@ pub struct SetOutcome {
     pub destroyed: Vec<Result<(), Refused>>,
 }
 
+/// A live mailbox without a name or id once the set settled: a bug, answered
+/// as an error instead of a panic under the account's write lock.
+const UNSETTLED: Error = Error::Integrity("mailbox set did not settle");
+
 /// One change of the set; the order is the set's: creates, updates, destroys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Op {
@@ -156,8 +160,12 @@ type Holders = Vec<(Option<Op>, usize)>;
 /// The final state of a set with some of its changes refused.
 struct State {
     nodes: Vec<Node>,
-    /// Full names of live nodes (None: not live, or in a cycle).
+    /// Full names of live nodes (None: not live, or in or below a cycle).
     names: Vec<Option<String>>,
+    /// The change that decided each name: the node's own, or an ancestor's.
+    named_by: Vec<Option<Op>>,
+    /// Per cycle, the latest change in it (the one that goes).
+    cycles: Vec<Op>,
 }
 
 struct Judge<'a> {
@@ -195,7 +203,7 @@ impl Account {
                 (false, _) => None,
                 (true, None) => Some(Mailbox { role: node.role, ..judge.before[i].clone() }),
                 (true, Some(c)) => {
-                    let id = created_ids[c].expect("a live create has an id");
+                    let id = created_ids[c].ok_or(UNSETTLED)?;
                     let new = &set.create[c];
                     Some(Mailbox {
                         id,
@@ -211,16 +219,20 @@ impl Account {
                     })
                 }
             };
-            after.push(record.map(|mut m| {
-                m.name = canonical(state.names[i].as_deref().expect("a live node has a name"));
-                m
-            }));
+            after.push(match record {
+                Some(mut m) => {
+                    m.name = state.names[i].clone().ok_or(UNSETTLED)?;
+                    Some(m)
+                }
+                None => None,
+            });
         }
         for (i, (target, patch)) in set.update.iter().enumerate() {
             if !judge.accepted(Op::Update(i)) {
                 continue;
             }
-            let m = after[judge.node_of(*target)].as_mut().expect("an accepted update's mailbox lives");
+            // Updated, then destroyed by the same set: nothing to write.
+            let Some(m) = after[judge.node_of(*target)].as_mut() else { continue };
             if let Some(s) = patch.subscribed {
                 m.subscribed = s;
             }
@@ -232,6 +244,8 @@ impl Account {
             }
         }
 
+        // A name destroyed and created again in this set keeps its subscription.
+        let mut destroyed_subscribed = std::collections::HashSet::new();
         // Destroyed mailboxes lose their messages, records and names.
         for (i, &id) in set.destroy.iter().enumerate() {
             if !judge.accepted(Op::Destroy(i)) {
@@ -246,6 +260,8 @@ impl Account {
             txn.delete(super::recent::key(id));
             if m.subscribed && !live_names.contains(&m.name) {
                 txn.keep_subscription(&m.name);
+            } else if m.subscribed {
+                destroyed_subscribed.insert(m.name.clone());
             }
             txn.log(Change::MailboxDestroyed { mailbox: id });
         }
@@ -267,7 +283,8 @@ impl Account {
             if i >= n0 {
                 // A subscription the name kept after an earlier delete comes back.
                 let orphan = super::subscriptions::key(self, &a.name);
-                if self.get::<String>(&orphan)?.is_some() {
+                let was_subscribed = destroyed_subscribed.contains(&a.name) || self.get::<String>(&orphan)?.is_some();
+                if was_subscribed {
                     a.subscribed |= set.create[i - n0].subscribed.is_none();
                     txn.delete(orphan);
                 }
@@ -289,7 +306,15 @@ impl Account {
         };
         Ok(SetOutcome {
             created: (0..set.create.len()).map(|c| outcome(Op::Create(c), n0 + c)).collect(),
-            updated: set.update.iter().enumerate().map(|(u, (target, _))| outcome(Op::Update(u), judge.node_of(*target))).collect(),
+            updated: set
+                .update
+                .iter()
+                .enumerate()
+                .map(|(u, (target, _))| match judge.refused.get(&Op::Update(u)) {
+                    Some(r) => Err(*r),
+                    None => outcome(Op::Update(u), judge.node_of(*target)),
+                })
+                .collect(),
             destroyed: (0..set.destroy.len()).map(|d| judge.refused.get(&Op::Destroy(d)).map_or(Ok(()), |r| Err(*r))).collect(),
         })
     }
@@ -377,7 +402,7 @@ impl<'a> Judge<'a> {
                 self.refuse(op, Refused::NotFound);
             } else if *id == MailboxId::INBOX {
                 self.refuse(op, Refused::InboxDestroy);
-            } else if !set.remove_emails && !account.scan_uid_entries(*id)?.is_empty() {
+            } else if !set.remove_emails && account.holds_messages(*id)? {
                 self.refuse(op, Refused::HasEmail);
             }
         }
@@ -460,59 +485,73 @@ impl<'a> Judge<'a> {
                 (node.live, node.destroyed_by) = (false, Some(op));
             }
         }
-        for i in 0..nodes.len() {
-            if nodes[i].live
-                && let Some(p) = nodes[i].parent
-            {
-                nodes[i].dangling = !nodes[p].live && nodes[p].destroyed_by.is_none();
-            }
-        }
-        // Full names, each parent's once; a walk that comes back to itself is a cycle.
-        let mut names: Vec<Option<String>> = vec![None; nodes.len()];
-        let mut done = vec![false; nodes.len()];
-        for start in 0..nodes.len() {
+        // Full names, parents first, each node once; a walk that reaches a
+        // node on its own path has found a cycle.
+        let n = nodes.len();
+        let mut names: Vec<Option<String>> = vec![None; n];
+        let mut named_by: Vec<Option<Op>> = vec![None; n];
+        let mut cycles = Vec::new();
+        let (mut done, mut on_path) = (vec![false; n], vec![false; n]);
+        for start in 0..n {
             let mut path = Vec::new();
             let mut at = Some(start);
             while let Some(i) = at
                 && !done[i]
             {
-                if path.contains(&i) {
-                    break; // a cycle: its nodes stay nameless
+                if on_path[i] {
+                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
+                    cycles.extend(path[from..].iter().filter_map(|&c: &usize| nodes[c].placed_by).max());
+                    break; // its nodes, and those below, stay nameless
                 }
+                on_path[i] = true;
                 path.push(i);
                 at = nodes[i].parent;
             }
             for &i in path.iter().rev() {
-                done[i] = true;
-                names[i] = match nodes[i].parent {
-                    None => Some(nodes[i].leaf.clone()),
-                    Some(p) => names[p].as_ref().map(|pn| format!("{pn}/{}", nodes[i].leaf)),
+                (done[i], on_path[i]) = (true, false);
+                let node = &nodes[i];
+                (names[i], named_by[i]) = match node.parent {
+                    // At the top `inbox` is INBOX, also below it (`INBOX/x`).
+                    None => (Some(canonical(&node.leaf)), node.placed_by),
+                    Some(p) => (names[p].as_ref().map(|pn| format!("{pn}/{}", node.leaf)), node.placed_by.or(named_by[p])),
                 };
             }
         }
-        for (i, node) in nodes.iter().enumerate() {
+        // A node under a refused create, however far up, cannot be.
+        let mut doomed: Vec<Option<bool>> = vec![None; n];
+        for start in 0..n {
+            let mut path = Vec::new();
+            let mut at = Some(start);
+            let verdict = loop {
+                let Some(i) = at else { break false };
+                if let Some(v) = doomed[i] {
+                    break v;
+                }
+                if path.len() > n {
+                    break false; // a cycle: judged as one
+                }
+                path.push(i);
+                match nodes[i].parent {
+                    Some(p) if !nodes[p].live && nodes[p].destroyed_by.is_none() => break true,
+                    p => at = p,
+                }
+            };
+            for i in path {
+                doomed[i] = Some(verdict);
+            }
+        }
+        for (i, node) in nodes.iter_mut().enumerate() {
+            node.dangling = node.live && doomed[i] == Some(true);
             if !node.live {
                 names[i] = None;
             }
         }
-        State { nodes, names }
-    }
-
-    /// The change that decided a node's name: its own, or an ancestor's.
-    fn named_by(state: &State, mut i: usize) -> Option<Op> {
-        for _ in 0..state.nodes.len() {
-            let node = &state.nodes[i];
-            if node.placed_by.is_some() {
-                return node.placed_by;
-            }
-            i = node.parent?;
-        }
-        None
+        State { nodes, names, named_by, cycles }
     }
 
     /// Fault 1: changes that cannot succeed whatever else happens.
     fn never(&self, state: &State) -> Vec<(Op, Refused)> {
-        let mut blamed = Vec::new();
+        let mut blamed: Vec<(Op, Refused)> = state.cycles.iter().map(|op| (*op, Refused::Parent)).collect();
         // An update of a mailbox whose create was refused.
         for (u, (target, _)) in self.set.update.iter().enumerate() {
             if !self.accepted(Op::Update(u)) {
@@ -531,22 +570,8 @@ impl<'a> Judge<'a> {
                 blamed.extend(node.placed_by.map(|op| (op, Refused::Parent)));
                 continue;
             }
-            let Some(name) = &state.names[i] else {
-                // In a cycle, or below one: the latest change in the cycle goes.
-                let mut path = vec![i];
-                let mut at = node.parent;
-                while let Some(p) = at {
-                    if let Some(start) = path.iter().position(|&n| n == p) {
-                        let cycle = &path[start..];
-                        blamed.extend(cycle.iter().filter_map(|&c| state.nodes[c].placed_by).max().map(|op| (op, Refused::Parent)));
-                        break;
-                    }
-                    path.push(p);
-                    at = state.nodes[p].parent;
-                }
-                continue;
-            };
-            let Some(op) = Self::named_by(state, i) else { continue };
+            let Some(name) = &state.names[i] else { continue };
+            let Some(op) = state.named_by[i] else { continue };
             if validate_name(name).is_err() {
                 blamed.push((op, Refused::Name));
             } else if i < self.before.len() && self.before[i].id == MailboxId::INBOX && canonical(name) != "INBOX" {
@@ -570,11 +595,17 @@ impl<'a> Judge<'a> {
     /// Fault 3: destroys that leave a child, or take a role that is kept.
     fn orphans(&self, state: &State) -> Vec<(Op, Refused)> {
         let mut blamed = Vec::new();
+        // Every destroyed mailbox above a live one stays, the whole run at once.
+        let mut seen = vec![false; state.nodes.len()];
         for node in state.nodes.iter().filter(|n| n.live) {
-            if let Some(p) = node.parent
+            let mut at = node.parent;
+            while let Some(p) = at
+                && !seen[p]
                 && let Some(op) = state.nodes[p].destroyed_by
             {
+                seen[p] = true;
                 blamed.push((op, Refused::HasChild));
+                at = state.nodes[p].parent;
             }
         }
         if self.set.keep_roles {
@@ -603,7 +634,7 @@ impl<'a> Judge<'a> {
             let name = canonical(name);
             // A mailbox whose name comes out as it was keeps it, whatever its update said.
             let kept = self.before.get(i).is_some_and(|m| m.name == name);
-            by_name.entry(name).or_default().push((if kept { None } else { Self::named_by(state, i) }, i));
+            by_name.entry(name).or_default().push((if kept { None } else { state.named_by[i] }, i));
             if let Some(role) = node.role {
                 by_role.entry(role).or_default().push((node.role_by, i));
             }

@@ -180,6 +180,12 @@ impl Account {
         Ok(entries)
     }
 
+    /// Whether the mailbox holds any message (one key read, nothing opened).
+    pub(crate) fn holds_messages(&self, mailbox: MailboxId) -> Result<bool> {
+        let (from, to) = keys::prefix_range(Key::new(keys::ACC_UID).u32(mailbox.0).build());
+        Ok(tresor_kv::last(&*self.db, &self.ks, &from, &to)?.is_some())
+    }
+
     pub(crate) fn scan_uid_entries(&self, mailbox: MailboxId) -> Result<Vec<(u32, UidEntry)>> {
         Ok(self
             .scan::<UidEntry>(Key::new(keys::ACC_UID).u32(mailbox.0).build())?
